@@ -1,0 +1,204 @@
+//! `sigil clients …` and `sigil users …`: direct store administration.
+
+use std::io::Read as _;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use serde_json::json;
+
+use super::{ClientsCommand, CreateClient, UsersCommand};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::passwords::PasswordHasher;
+use crate::domain::{GrantType, RedirectUri, Scope, Username};
+use crate::store::{ClientRecord, NewUser, Store};
+use crate::token::opaque::ClientSecret;
+
+async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store = crate::store::open(&config.store, 2).await?;
+    if config.auto_migrate {
+        store.migrate().await?;
+    }
+    Ok(store)
+}
+
+fn print(json_out: bool, value: serde_json::Value, human: String) {
+    if json_out {
+        println!("{value}");
+    } else {
+        println!("{human}");
+    }
+}
+
+pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> {
+    let store = open(&config).await?;
+    match cmd {
+        ClientsCommand::Create(c) => create_client(store.as_ref(), c).await,
+        ClientsCommand::List(f) => {
+            let clients = store.list_clients().await?;
+            let list: Vec<_> = clients.iter().map(client_json).collect();
+            let human = clients
+                .iter()
+                .map(|c| format!("{}\t{}\t{}", c.id, if c.is_public() { "public" } else { "confidential" }, c.name))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(f.json, json!(list), human);
+            Ok(())
+        }
+        ClientsCommand::Delete { client_id, json } => {
+            store.delete_client(&client_id).await.with_context(|| format!("client {client_id}"))?;
+            print(json, json!({ "deleted": client_id }), format!("deleted {client_id}"));
+            Ok(())
+        }
+    }
+}
+
+fn client_json(c: &ClientRecord) -> serde_json::Value {
+    json!({
+        "client_id": c.id,
+        "name": c.name,
+        "public": c.is_public(),
+        "redirect_uris": c.redirect_uris.iter().map(RedirectUri::as_str).collect::<Vec<_>>(),
+        "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "scope": c.scope.to_string(),
+    })
+}
+
+async fn create_client(store: &dyn Store, c: CreateClient) -> anyhow::Result<()> {
+    let name = c.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        bail!("--name must be 1 to 200 characters");
+    }
+    let redirect_uris = c
+        .redirect_uris
+        .iter()
+        .map(|u| RedirectUri::parse(u).map_err(|e| anyhow::anyhow!("--redirect-uri {u}: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut grant_types = c
+        .grant_types
+        .iter()
+        .map(|g| GrantType::parse(g.trim()).map_err(|e| anyhow::anyhow!("--grant-types {g}: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    grant_types.sort();
+    grant_types.dedup();
+    let scope = Scope::parse(&c.scopes).map_err(|e| anyhow::anyhow!("--scopes: {e}"))?;
+    if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+        bail!("the authorization_code grant needs at least one --redirect-uri");
+    }
+    if c.public && grant_types.contains(&GrantType::ClientCredentials) {
+        bail!("a public client cannot use client_credentials: it has no secret");
+    }
+    let secret = if c.public { None } else { Some(ClientSecret::generate()?) };
+    let record = ClientRecord {
+        id: crate::crypto::random_id()?,
+        name: name.to_owned(),
+        secret_hash: secret.as_ref().map(|s| s.hash().to_vec()),
+        redirect_uris,
+        grant_types,
+        scope,
+        created_at: SystemClock.now(),
+    };
+    store.create_client(&record).await?;
+    let mut out = client_json(&record);
+    let mut human = format!("client_id: {}", record.id);
+    if let Some(s) = &secret {
+        out["client_secret"] = s.expose().into();
+        human.push_str(&format!(
+            "\nclient_secret: {}\n(the secret is shown once; store it now)",
+            s.expose()
+        ));
+    }
+    print(c.json, out, human);
+    Ok(())
+}
+
+/// Reads a password from stdin, dropping one trailing newline.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut raw = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut raw)
+        .context("reading the password from stdin")?;
+    let pw = raw
+        .strip_suffix("\r\n")
+        .or_else(|| raw.strip_suffix('\n'))
+        .unwrap_or(&raw)
+        .to_owned();
+    if pw.is_empty() {
+        bail!("empty password on stdin");
+    }
+    if pw.len() > crate::crypto::passwords::MAX_PASSWORD_BYTES {
+        bail!("password longer than {} bytes", crate::crypto::passwords::MAX_PASSWORD_BYTES);
+    }
+    Ok(pw)
+}
+
+pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
+    let store = open(&config).await?;
+    let hasher = || PasswordHasher::new(config.password_hash, 1, 0);
+    match cmd {
+        UsersCommand::Create {
+            username,
+            email,
+            json,
+            ..
+        } => {
+            let name = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+            if let Some(e) = &email {
+                if e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace) {
+                    bail!("--email is not an email address");
+                }
+            }
+            let password = password_from_stdin()?;
+            let phc = hasher()?.hash(&password).await?;
+            let id = crate::crypto::random_id()?;
+            store
+                .create_user(&NewUser {
+                    id: id.clone(),
+                    username: name.as_str().to_owned(),
+                    email: email.clone(),
+                    password_hash: phc,
+                    created_at: SystemClock.now(),
+                })
+                .await?;
+            print(
+                json,
+                json!({ "id": id, "username": name.as_str(), "email": email }),
+                format!("created user {} ({id})", name.as_str()),
+            );
+        }
+        UsersCommand::SetPassword { username, json, .. } => {
+            let name = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+            let user = store
+                .user_by_username(name.as_str())
+                .await?
+                .with_context(|| format!("no user {}", name.as_str()))?;
+            let password = password_from_stdin()?;
+            let phc = hasher()?.hash(&password).await?;
+            store.set_password_hash(&user.id, &phc).await?;
+            print(json, json!({ "updated": name.as_str() }), format!("password set for {}", name.as_str()));
+        }
+        UsersCommand::Disable { username, json } => {
+            let name = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+            store
+                .set_user_disabled(name.as_str(), true)
+                .await
+                .with_context(|| format!("user {}", name.as_str()))?;
+            print(json, json!({ "disabled": name.as_str() }), format!("disabled {}", name.as_str()));
+        }
+        UsersCommand::List(f) => {
+            let users = store.list_users().await?;
+            let list: Vec<_> = users
+                .iter()
+                .map(|u| json!({ "id": u.id, "username": u.username, "email": u.email, "disabled": u.disabled }))
+                .collect();
+            let human = users
+                .iter()
+                .map(|u| format!("{}\t{}{}", u.id, u.username, if u.disabled { "\t(disabled)" } else { "" }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(f.json, json!(list), human);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! The `sigil` command line: `serve`, `migrate`, and the admin groups. Every command
+//! reads the same configuration as `serve`. Secrets come from stdin or are generated
+//! and printed once; none is ever taken from argv (argv is visible to other users in
+//! the process table and lands in shell history).
+
+mod admin;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "sigil", version, about = "OAuth 2.1 / OpenID Connect authorization server")]
+pub struct Cli {
+    /// Configuration file (default: ./sigil.toml when present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage OAuth clients.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client; prints its id and, for a confidential client, its secret (once).
+    Create(CreateClient),
+    List(JsonFlag),
+    Delete {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateClient {
+    #[arg(long)]
+    pub name: String,
+    /// A public client (a browser or native app that cannot keep a secret).
+    #[arg(long)]
+    pub public: bool,
+    /// A redirect URI (repeat for several).
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    /// Comma-separated: authorization_code, client_credentials, refresh_token.
+    #[arg(long, value_delimiter = ',', default_value = "authorization_code,refresh_token")]
+    pub grant_types: Vec<String>,
+    /// Space-separated scopes the client may request.
+    #[arg(long, default_value = "openid")]
+    pub scopes: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password is read from stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from stdin (required: passwords never come from argv).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password, read from stdin.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: no new logins or refreshes.
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List(JsonFlag),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_process_env(cli.config.as_deref()).context("configuration")?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let store = crate::store::open(&config.store, 2).await?;
+            store.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Clients(cmd) => admin::clients(config, cmd).await,
+        Command::Users(cmd) => admin::users(config, cmd).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let embedded = matches!(config.store, crate::config::StoreConfig::Sqlite { .. });
+    let app = crate::app::Application::build(config)
+        .await
+        .context("starting sigil")?;
+    let issuer = app.services().config.issuer.clone();
+    tracing::info!(port = app.port(), %issuer, "sigil is listening");
+    eprintln!("sigil is listening on port {} (issuer {issuer})", app.port());
+    if embedded {
+        eprintln!(
+            "Embedded mode. Create a first client and user from another terminal:\n  \
+cargo run --release -- clients create --name demo --redirect-uri http://127.0.0.1/callback --public --scopes openid\n  \
+echo 'a long passphrase' | cargo run --release -- users create --username alice --password-stdin"
+        );
+    }
+    app.run_until_stopped().await?;
+    Ok(())
+}

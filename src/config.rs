@@ -1,0 +1,313 @@
+//! Configuration: defaults < `sigil.toml` (or `--config FILE`) < environment, read once
+//! at start and checked into a [`Config`] that the rest of sigil trusts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::crypto::passwords::HashParams;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+/// Where credentials live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    Postgres { url: String },
+    Sqlite { path: PathBuf },
+}
+
+/// Where revocations live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationConfig {
+    Redis { url: String, prefix: String },
+    Memory,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The issuer URL, without a trailing slash.
+    pub issuer: String,
+    pub store: StoreConfig,
+    pub revocation: RevocationConfig,
+    pub master_key_file: PathBuf,
+    pub access_token_ttl: i64,
+    pub id_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    pub code_ttl: i64,
+    pub session_ttl: i64,
+    pub password_hash: HashParams,
+    pub login_concurrency: usize,
+    pub login_queue: usize,
+    pub workers: usize,
+    pub auto_migrate: bool,
+    pub db_max_connections: u32,
+}
+
+impl Config {
+    /// Whether the issuer is served over https, and so cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+}
+
+/// The file's shape; every field optional, unknown fields refused (a typo must not
+/// silently leave a default in place).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: Option<String>,
+    issuer: Option<String>,
+    database_url: Option<String>,
+    sqlite_path: Option<PathBuf>,
+    redis_url: Option<String>,
+    redis_prefix: Option<String>,
+    master_key_file: Option<PathBuf>,
+    access_token_ttl: Option<i64>,
+    id_token_ttl: Option<i64>,
+    refresh_token_ttl: Option<i64>,
+    code_ttl: Option<i64>,
+    session_ttl: Option<i64>,
+    argon2_memory_kib: Option<u32>,
+    argon2_iterations: Option<u32>,
+    argon2_parallelism: Option<u32>,
+    login_concurrency: Option<usize>,
+    login_queue: Option<usize>,
+    workers: Option<usize>,
+    auto_migrate: Option<bool>,
+    db_max_connections: Option<u32>,
+}
+
+impl Config {
+    /// Loads the configuration: `file` if given (an error if missing), else `sigil.toml`
+    /// when present, then the environment through `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut raw = match file {
+            Some(path) => read_file(path)?,
+            None if Path::new("sigil.toml").exists() => read_file(Path::new("sigil.toml"))?,
+            None => RawConfig::default(),
+        };
+        raw.apply_env(env)?;
+        raw.check()
+    }
+
+    /// The process environment, for `load`.
+    pub fn from_process_env(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load(file, &|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+}
+
+fn read_file(path: &Path) -> Result<RawConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn env_parse<T: std::str::FromStr>(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    env(name)
+        .map(|v| {
+            v.parse().map_err(|_| ConfigError::Invalid {
+                name,
+                message: format!("cannot parse {v:?}"),
+            })
+        })
+        .transpose()
+}
+
+impl RawConfig {
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        macro_rules! over {
+            ($field:ident, $name:literal) => {
+                if let Some(v) = env_parse(env, $name)? {
+                    self.$field = Some(v);
+                }
+            };
+        }
+        over!(listen, "SIGIL_LISTEN");
+        over!(issuer, "SIGIL_ISSUER");
+        over!(database_url, "DATABASE_URL");
+        over!(sqlite_path, "SIGIL_SQLITE_PATH");
+        over!(redis_url, "REDIS_URL");
+        over!(redis_prefix, "SIGIL_REDIS_PREFIX");
+        over!(master_key_file, "SIGIL_MASTER_KEY_FILE");
+        over!(access_token_ttl, "SIGIL_ACCESS_TOKEN_TTL");
+        over!(id_token_ttl, "SIGIL_ID_TOKEN_TTL");
+        over!(refresh_token_ttl, "SIGIL_REFRESH_TOKEN_TTL");
+        over!(code_ttl, "SIGIL_CODE_TTL");
+        over!(session_ttl, "SIGIL_SESSION_TTL");
+        over!(argon2_memory_kib, "SIGIL_ARGON2_MEMORY_KIB");
+        over!(argon2_iterations, "SIGIL_ARGON2_ITERATIONS");
+        over!(argon2_parallelism, "SIGIL_ARGON2_PARALLELISM");
+        over!(login_concurrency, "SIGIL_LOGIN_CONCURRENCY");
+        over!(login_queue, "SIGIL_LOGIN_QUEUE");
+        over!(workers, "SIGIL_WORKERS");
+        over!(auto_migrate, "SIGIL_AUTO_MIGRATE");
+        over!(db_max_connections, "SIGIL_DB_MAX_CONNECTIONS");
+        Ok(())
+    }
+
+    fn check(self) -> Result<Config, ConfigError> {
+        let listen_raw = self.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| ConfigError::Invalid {
+            name: "SIGIL_LISTEN",
+            message: format!("{listen_raw:?} is not an address:port"),
+        })?;
+        let issuer = match self.issuer {
+            Some(i) => check_issuer(&i)?,
+            None => format!("http://{listen}"),
+        };
+        let store = match self.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                StoreConfig::Postgres { url }
+            }
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "DATABASE_URL",
+                    message: "must be a postgres:// URL (leave unset for the embedded store)"
+                        .into(),
+                });
+            }
+            None => StoreConfig::Sqlite {
+                path: self.sqlite_path.unwrap_or_else(|| "sigil.db".into()),
+            },
+        };
+        let revocation = match self.redis_url {
+            Some(url) => RevocationConfig::Redis {
+                url,
+                prefix: self.redis_prefix.unwrap_or_else(|| "sigil:".into()),
+            },
+            None => RevocationConfig::Memory,
+        };
+        let ttl = |v: Option<i64>, default: i64, name: &'static str| match v {
+            None => Ok(default),
+            Some(s) if s > 0 => Ok(s),
+            Some(_) => Err(ConfigError::Invalid {
+                name,
+                message: "must be a positive number of seconds".into(),
+            }),
+        };
+        let defaults = HashParams::default();
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Config {
+            listen,
+            issuer,
+            store,
+            revocation,
+            master_key_file: self
+                .master_key_file
+                .unwrap_or_else(|| "keys/master.key".into()),
+            access_token_ttl: ttl(self.access_token_ttl, 600, "SIGIL_ACCESS_TOKEN_TTL")?,
+            id_token_ttl: ttl(self.id_token_ttl, 600, "SIGIL_ID_TOKEN_TTL")?,
+            refresh_token_ttl: ttl(self.refresh_token_ttl, 30 * 86_400, "SIGIL_REFRESH_TOKEN_TTL")?,
+            code_ttl: ttl(self.code_ttl, 60, "SIGIL_CODE_TTL")?,
+            session_ttl: ttl(self.session_ttl, 8 * 3600, "SIGIL_SESSION_TTL")?,
+            password_hash: HashParams {
+                memory_kib: self.argon2_memory_kib.unwrap_or(defaults.memory_kib),
+                iterations: self.argon2_iterations.unwrap_or(defaults.iterations),
+                parallelism: self.argon2_parallelism.unwrap_or(defaults.parallelism),
+            },
+            login_concurrency: self.login_concurrency.unwrap_or(cpus).max(1),
+            login_queue: self.login_queue.unwrap_or(64),
+            workers: self.workers.unwrap_or(cpus).max(1),
+            auto_migrate: self.auto_migrate.unwrap_or(true),
+            db_max_connections: self.db_max_connections.unwrap_or(10).max(1),
+        })
+    }
+}
+
+fn check_issuer(raw: &str) -> Result<String, ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid {
+        name: "SIGIL_ISSUER",
+        message: message.into(),
+    };
+    let url = url::Url::parse(raw).map_err(|_| invalid("not an absolute URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(invalid("must be an https (or, for development, http) URL"));
+    }
+    // OIDC Discovery §3: no query or fragment in an issuer.
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must not have a query or fragment"));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_single_node() {
+        let c = Config::load(None, &env_of(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.issuer, "http://127.0.0.1:8080");
+        assert_eq!(c.store, StoreConfig::Sqlite { path: "sigil.db".into() });
+        assert_eq!(c.revocation, RevocationConfig::Memory);
+        assert_eq!(c.access_token_ttl, 600);
+        assert_eq!(c.password_hash, HashParams::default());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sigil.toml");
+        std::fs::write(&file, "issuer = \"https://file.example\"\naccess_token_ttl = 60\n").unwrap();
+        let c = Config::load(
+            Some(&file),
+            &env_of(&[
+                ("SIGIL_ISSUER", "https://env.example/"),
+                ("DATABASE_URL", "postgres://u@h/db"),
+                ("REDIS_URL", "redis://127.0.0.1/"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.issuer, "https://env.example");
+        assert_eq!(c.access_token_ttl, 60);
+        assert!(c.is_https());
+        assert!(matches!(c.store, StoreConfig::Postgres { .. }));
+        assert!(matches!(c.revocation, RevocationConfig::Redis { .. }));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(Config::load(None, &env_of(&[("SIGIL_LISTEN", "nowhere")])).is_err());
+        assert!(Config::load(None, &env_of(&[("SIGIL_ISSUER", "https://x/?a=b")])).is_err());
+        assert!(Config::load(None, &env_of(&[("DATABASE_URL", "mysql://x")])).is_err());
+        assert!(Config::load(None, &env_of(&[("SIGIL_ACCESS_TOKEN_TTL", "0")])).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sigil.toml");
+        std::fs::write(&file, "isuer = \"typo\"\n").unwrap();
+        assert!(Config::load(Some(&file), &env_of(&[])).is_err());
+    }
+}

@@ -1,0 +1,238 @@
+//! Password hashing: argon2id PHC strings, run off the async executor on a bounded pool.
+//!
+//! A login flood must not starve /token or /introspect (ARCHITECTURE invariant 4), so at
+//! most `concurrency` hashes run at once on tokio's blocking threads and at most
+//! `queue` more wait; past that a login is refused as busy rather than queued forever.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use super::{CryptoError, random_bytes};
+
+/// Passwords longer than this are refused before hashing: argon2 would accept them, but a
+/// megabyte password is an attack on the pool, not a credential.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// argon2id cost parameters (OWASP 2023: m = 19 MiB, t = 2, p = 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for HashParams {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// The outcome of checking a password against a stored hash.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verified {
+    No,
+    Yes,
+    /// Correct, and the stored hash used other parameters: here is the new one to store.
+    YesRehashed(String),
+}
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: HashParams,
+    running: Arc<Semaphore>,
+    waiting: Arc<Semaphore>,
+    /// A hash of a random password, verified against when the user does not exist so
+    /// that an unknown user costs the same time as a wrong password.
+    dummy: Arc<str>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PasswordHasher {
+    pub fn new(params: HashParams, concurrency: usize, queue: usize) -> Result<Self, CryptoError> {
+        let dummy_password = super::random_token()?;
+        let dummy = hash_blocking(&params, dummy_password.as_bytes())?;
+        Ok(Self {
+            params,
+            running: Arc::new(Semaphore::new(concurrency.max(1))),
+            waiting: Arc::new(Semaphore::new(concurrency.max(1) + queue)),
+            dummy: dummy.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, CryptoError> {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(CryptoError::Password("password too long".into()));
+        }
+        let params = self.params;
+        let password = password.to_owned();
+        self.run(move || hash_blocking(&params, password.as_bytes()))
+            .await
+    }
+
+    /// Verifies `password` against `stored`, or against the dummy hash when `stored` is
+    /// `None`, so both paths take the same time and give the same answer.
+    pub async fn verify(
+        &self,
+        stored: Option<&str>,
+        password: &str,
+    ) -> Result<Verified, CryptoError> {
+        let known = stored.is_some();
+        let stored = stored.map_or_else(|| self.dummy.to_string(), str::to_owned);
+        // Over-long passwords are still checked (against a truncation that cannot match a
+        // real hash) so their timing matches an ordinary miss.
+        let too_long = password.len() > MAX_PASSWORD_BYTES;
+        let password = if too_long {
+            String::new()
+        } else {
+            password.to_owned()
+        };
+        let params = self.params;
+        self.run(move || {
+            let ok = verify_blocking(&stored, password.as_bytes());
+            if !ok || !known || too_long {
+                return Ok(Verified::No);
+            }
+            if uses_params(&stored, &params) {
+                Ok(Verified::Yes)
+            } else {
+                Ok(Verified::YesRehashed(hash_blocking(
+                    &params,
+                    password.as_bytes(),
+                )?))
+            }
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, CryptoError> + Send + 'static,
+    ) -> Result<T, CryptoError> {
+        let _queued = self
+            .waiting
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| CryptoError::Busy)?;
+        let _running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| CryptoError::Busy)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| CryptoError::Password(e.to_string()))?
+    }
+}
+
+fn argon2(params: &HashParams) -> Result<Argon2<'static>, CryptoError> {
+    let p = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        None,
+    )
+    .map_err(|e| CryptoError::Password(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p))
+}
+
+fn hash_blocking(params: &HashParams, password: &[u8]) -> Result<String, CryptoError> {
+    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
+        .map_err(|e| CryptoError::Password(e.to_string()))?;
+    argon2(params)?
+        .hash_password(password, &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| CryptoError::Password(e.to_string()))
+}
+
+/// A malformed stored hash verifies as false: the stored value is ours, but a broken row
+/// must never let anyone in.
+fn verify_blocking(stored: &str, password: &[u8]) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    // The verifier takes its parameters from the PHC string itself.
+    Argon2::default().verify_password(password, &parsed).is_ok()
+}
+
+fn uses_params(stored: &str, params: &HashParams) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let Ok(found) = Params::try_from(&parsed) else {
+        return false;
+    };
+    parsed.algorithm == argon2::ARGON2ID_IDENT
+        && found.m_cost() == params.memory_kib
+        && found.t_cost() == params.iterations
+        && found.p_cost() == params.parallelism
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> HashParams {
+        HashParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let h = PasswordHasher::new(cheap(), 2, 2).unwrap();
+        let phc = h.hash("correct horse").await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert_eq!(h.verify(Some(&phc), "correct horse").await.unwrap(), Verified::Yes);
+        assert_eq!(h.verify(Some(&phc), "wrong").await.unwrap(), Verified::No);
+        assert_eq!(h.verify(None, "correct horse").await.unwrap(), Verified::No);
+    }
+
+    #[tokio::test]
+    async fn rehashes_when_parameters_change() {
+        let old = PasswordHasher::new(cheap(), 1, 1).unwrap();
+        let phc = old.hash("pw").await.unwrap();
+        let new_params = HashParams {
+            memory_kib: 128,
+            ..cheap()
+        };
+        let new = PasswordHasher::new(new_params, 1, 1).unwrap();
+        match new.verify(Some(&phc), "pw").await.unwrap() {
+            Verified::YesRehashed(h) => assert!(h.contains("m=128,t=1,p=1")),
+            other => panic!("expected a rehash, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_stored_hash_never_verifies() {
+        let h = PasswordHasher::new(cheap(), 1, 1).unwrap();
+        for bad in ["", "$argon2id$", "plaintext", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$"] {
+            assert_eq!(h.verify(Some(bad), "").await.unwrap(), Verified::No);
+        }
+    }
+
+    #[tokio::test]
+    async fn over_long_password_is_refused() {
+        let h = PasswordHasher::new(cheap(), 1, 1).unwrap();
+        let long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+        assert!(h.hash(&long).await.is_err());
+        let phc = h.hash("a").await.unwrap();
+        assert_eq!(h.verify(Some(&phc), &long).await.unwrap(), Verified::No);
+    }
+}

@@ -1,0 +1,91 @@
+//! Bounded free-text parameters.
+
+use super::ParseError;
+
+/// OAuth `state`: opaque to us, echoed back. Bounded, printable ASCII only, because it
+/// is reflected into a redirect URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State(String);
+
+impl State {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        printable(raw, 512, "state").map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// OIDC `nonce`, copied into the ID token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nonce(String);
+
+impl Nonce {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        printable(raw, 512, "nonce").map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn printable(raw: &str, max: usize, what: &'static str) -> Result<String, ParseError> {
+    if raw.is_empty() || raw.len() > max {
+        return Err(ParseError(match what {
+            "state" => "state must be 1 to 512 characters",
+            _ => "nonce must be 1 to 512 characters",
+        }));
+    }
+    if !raw.bytes().all(|b| (0x20..=0x7E).contains(&b)) {
+        return Err(ParseError(match what {
+            "state" => "state must be printable ASCII",
+            _ => "nonce must be printable ASCII",
+        }));
+    }
+    Ok(raw.to_owned())
+}
+
+/// A login name: trimmed, lower-cased, 1–64 characters without control characters.
+/// Case-folding makes `Alice` and `alice` one account, so look-alikes by case cannot be
+/// registered side by side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let name = raw.trim().to_lowercase();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(ParseError("username must be 1 to 64 characters"));
+        }
+        if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(ParseError("username must not contain spaces or control characters"));
+        }
+        Ok(Self(name))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_and_nonce_bounds() {
+        assert!(State::parse("xyz").is_ok());
+        assert!(State::parse("").is_err());
+        assert!(State::parse(&"a".repeat(513)).is_err());
+        assert!(State::parse("a\r\nLocation: x").is_err());
+        assert!(Nonce::parse("n-0S6_WzA2Mj").is_ok());
+        assert!(Nonce::parse("\u{0}").is_err());
+    }
+
+    #[test]
+    fn usernames_fold_case_and_refuse_spaces() {
+        assert_eq!(Username::parse(" Alice ").unwrap().as_str(), "alice");
+        assert!(Username::parse("a b").is_err());
+        assert!(Username::parse("").is_err());
+        assert!(Username::parse("a\u{7}").is_err());
+    }
+}

@@ -1,0 +1,223 @@
+//! /authorize (GET and POST, OIDC Core §3.1.2.1) and the login form's POST /login.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::error::oauth_error_response;
+use super::extract::{form_body, query_form};
+use super::pages::{LoginForm, error_page, login_page};
+use crate::login::{self, LoginError};
+use crate::oauth::OAuthError;
+use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, ErrorRedirect, Prompt};
+use crate::oauth::form::Form;
+use crate::services::Services;
+use crate::token::opaque::CsrfToken;
+
+const SESSION_COOKIE: &str = "sigil_session";
+const CSRF_COOKIE: &str = "sigil_csrf";
+
+pub async fn authorize_get(req: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    match query_form(&req) {
+        Ok(form) => authorize(&req, &services, &form).await,
+        Err(e) => refused(&services, &e),
+    }
+}
+
+pub async fn authorize_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+) -> HttpResponse {
+    match form_body(&req, payload).await {
+        Ok(form) => authorize(&req, &services, &form).await,
+        Err(e) => refused(&services, &e),
+    }
+}
+
+/// A request whose parameters cannot even be read has no trustworthy redirect_uri.
+fn refused(services: &Services, e: &OAuthError) -> HttpResponse {
+    let why = e.description().unwrap_or_else(|| e.code().to_owned());
+    error_page(&why, services.config.is_https())
+}
+
+fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    res
+}
+
+fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
+    match e {
+        AuthorizeError::Page(message) => error_page(&message, services.config.is_https()),
+        AuthorizeError::Redirect(r) => redirect(&r.location(&services.config.issuer)).finish(),
+        AuthorizeError::Unavailable(e) => oauth_error_response(&e),
+    }
+}
+
+async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpResponse {
+    let request = match authorize::validate(services, form).await {
+        Ok(r) => r,
+        Err(e) => return authorize_failure(services, e),
+    };
+    if request.prompt != Prompt::Login {
+        let cookie = req.cookie(SESSION_COOKIE);
+        match login::current_user(services, cookie.as_ref().map(Cookie::value)).await {
+            Ok(Some((user, auth_time))) => {
+                return match authorize::issue_code(services, &request, &user.id, auth_time).await {
+                    Ok(location) => redirect(&location).finish(),
+                    Err(e) => oauth_error_response(&e),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => return oauth_error_response(&e),
+        }
+    }
+    if request.prompt == Prompt::None {
+        let r = ErrorRedirect {
+            redirect_uri: request.redirect_uri.clone(),
+            state: request.state.clone(),
+            error: OAuthError::LoginRequired,
+        };
+        return redirect(&r.location(&services.config.issuer)).finish();
+    }
+    let csrf = match CsrfToken::generate() {
+        Ok(t) => t,
+        Err(e) => return oauth_error_response(&e.into()),
+    };
+    let cookie = csrf_cookie(services, csrf.expose().to_owned());
+    render_login(services, &request, csrf.expose(), None, "", StatusCode::OK, vec![cookie])
+}
+
+fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
+    let mut v = vec![
+        ("response_type", "code".to_owned()),
+        ("client_id", request.client.id.clone()),
+        ("redirect_uri", request.redirect_uri.clone()),
+        ("scope", request.scope.to_string()),
+        ("code_challenge", request.challenge.as_str().to_owned()),
+        ("code_challenge_method", "S256".to_owned()),
+    ];
+    if let Some(s) = &request.state {
+        v.push(("state", s.as_str().to_owned()));
+    }
+    if let Some(n) = &request.nonce {
+        v.push(("nonce", n.as_str().to_owned()));
+    }
+    v
+}
+
+fn render_login(
+    services: &Services,
+    request: &AuthorizeRequest,
+    csrf: &str,
+    error: Option<&str>,
+    username: &str,
+    status: StatusCode,
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
+    let carried = carried(request);
+    let mut res = login_page(
+        &LoginForm {
+            carried: &carried,
+            csrf,
+            client_name: &request.client.name,
+            error,
+            username,
+        },
+        cookies,
+        services.config.is_https(),
+    );
+    *res.status_mut() = status;
+    res
+}
+
+fn csrf_cookie(services: &Services, value: String) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(services.config.is_https())
+        .max_age(Duration::hours(1))
+        .finish()
+}
+
+pub async fn login(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+) -> HttpResponse {
+    let form = match form_body(&req, payload).await {
+        Ok(f) => f,
+        Err(e) => return refused(&services, &e),
+    };
+    let request = match authorize::validate(&services, &form).await {
+        Ok(r) => r,
+        Err(e) => return authorize_failure(&services, e),
+    };
+    let username = form.get("username").unwrap_or("");
+    let password = form.get("password").unwrap_or("");
+
+    // Double-submit CSRF check: the hidden field must equal the SameSite=Strict cookie
+    // set with the form, which another site can neither read nor send.
+    let cookie = req.cookie(CSRF_COOKIE);
+    let presented = form.get("csrf_token").and_then(|t| CsrfToken::parse(t).ok());
+    let expected = cookie.as_ref().and_then(|c| CsrfToken::parse(c.value()).ok());
+    let csrf_ok = match (&presented, &expected) {
+        (Some(p), Some(e)) => crate::crypto::ct_eq(p.expose().as_bytes(), e.expose().as_bytes()),
+        _ => false,
+    };
+    if !csrf_ok {
+        let Ok(fresh) = CsrfToken::generate() else {
+            return oauth_error_response(&OAuthError::ServerError);
+        };
+        let c = csrf_cookie(&services, fresh.expose().to_owned());
+        return render_login(
+            &services,
+            &request,
+            fresh.expose(),
+            Some("This sign-in form expired. Please sign in again."),
+            "",
+            StatusCode::FORBIDDEN,
+            vec![c],
+        );
+    }
+    let Some(csrf) = presented else {
+        return oauth_error_response(&OAuthError::ServerError);
+    };
+
+    match login::authenticate(&services, username, password).await {
+        Ok(user) => {
+            let session = match login::start_session(&services, &user).await {
+                Ok(s) => s,
+                Err(e) => return oauth_error_response(&e),
+            };
+            let now = services.clock.now();
+            let location = match authorize::issue_code(&services, &request, &user.id, now).await {
+                Ok(l) => l,
+                Err(e) => return oauth_error_response(&e),
+            };
+            let session_cookie = Cookie::build(SESSION_COOKIE, session.expose().to_owned())
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(services.config.is_https())
+                .max_age(Duration::seconds(services.config.session_ttl))
+                .finish();
+            let mut spent = Cookie::build(CSRF_COOKIE, "").path("/").finish();
+            spent.make_removal();
+            redirect(&location).cookie(session_cookie).cookie(spent).finish()
+        }
+        Err(LoginError::InvalidCredentials) => render_login(
+            &services,
+            &request,
+            csrf.expose(),
+            Some("Invalid username or password."),
+            username,
+            StatusCode::OK,
+            Vec::new(),
+        ),
+        Err(LoginError::Unavailable(e)) => oauth_error_response(&e),
+    }
+}

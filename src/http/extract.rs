@@ -1,0 +1,54 @@
+//! Reading request bodies: bounded, form-encoded only, parsed strictly.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use actix_web::web;
+
+use crate::oauth::OAuthError;
+use crate::oauth::form::Form;
+
+/// No OAuth request needs more; larger bodies are refused before they are buffered.
+pub const MAX_BODY: usize = 16 * 1024;
+
+pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form, OAuthError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(OAuthError::UnsupportedMediaType);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Err(OAuthError::TooLarge);
+    }
+    let body = payload
+        .to_bytes_limited(MAX_BODY)
+        .await
+        .map_err(|_| OAuthError::TooLarge)?
+        .map_err(|_| OAuthError::invalid_request("could not read the body"))?;
+    Form::parse(&body)
+}
+
+pub fn authorization(req: &HttpRequest) -> Result<Option<&str>, OAuthError> {
+    match req.headers().get(header::AUTHORIZATION) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(Some)
+            .map_err(|_| OAuthError::InvalidClient),
+    }
+}
+
+pub fn query_form(req: &HttpRequest) -> Result<Form, OAuthError> {
+    if req.query_string().len() > MAX_BODY {
+        return Err(OAuthError::TooLarge);
+    }
+    Form::parse(req.query_string().as_bytes())
+}

@@ -1,0 +1,63 @@
+//! The HTTP edge, and the only place actix types appear. Handlers extract and parse,
+//! call the protocol layer with typed values, and render its typed results.
+
+mod authorize;
+mod error;
+mod extract;
+mod meta;
+mod pages;
+mod token;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web;
+use tracing::Instrument as _;
+
+use crate::services::Services;
+
+pub use error::oauth_error_response;
+
+pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::from(services))
+            .route(
+                "/.well-known/openid-configuration",
+                web::get().to(meta::discovery),
+            )
+            .route(
+                "/.well-known/oauth-authorization-server",
+                web::get().to(meta::discovery),
+            )
+            .route("/jwks.json", web::get().to(meta::jwks))
+            .route("/healthz", web::get().to(meta::healthz))
+            .route("/readyz", web::get().to(meta::readyz))
+            .route("/authorize", web::get().to(authorize::authorize_get))
+            .route("/authorize", web::post().to(authorize::authorize_post))
+            .route("/login", web::post().to(authorize::login))
+            .route("/token", web::post().to(token::token))
+            .route("/introspect", web::post().to(token::introspect))
+            .route("/revoke", web::post().to(token::revoke))
+            .default_service(web::to(meta::not_found));
+    }
+}
+
+/// Gives every request a span with a fresh id, echoed in `X-Request-Id`, so a log line
+/// and a support ticket can be matched.
+pub async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = crate::crypto::random_id().unwrap_or_else(|_| "-".into());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    span.in_scope(|| tracing::info!(status = res.status().as_u16(), "done"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}

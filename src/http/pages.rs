@@ -1,0 +1,119 @@
+//! Server-rendered HTML: the login form and the error page a person sees when a request
+//! cannot be sent back to its application. No script, no third-party resource; every
+//! value is HTML-escaped; the CSP forbids everything the pages do not use.
+
+use actix_web::HttpResponse;
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+
+/// The style block's CSP hash is computed from this exact text.
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem}\
+label,input,button{display:block;width:100%;margin:.4rem 0}input,button{padding:.5rem;box-sizing:border-box}\
+.error{color:#a00}";
+
+fn csp() -> String {
+    let hash = ring::digest::digest(&ring::digest::SHA256, STYLE.as_bytes());
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(hash.as_ref());
+    format!(
+        "default-src 'none'; style-src 'sha256-{b64}'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https: http:"
+    )
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(status: StatusCode, title: &str, body: &str, cookies: Vec<Cookie<'static>>, hsts: bool) -> HttpResponse {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        escape(title)
+    );
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp()))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if hsts {
+        res.insert_header((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
+    }
+    for c in cookies {
+        res.cookie(c);
+    }
+    res.body(html)
+}
+
+pub fn error_page(message: &str, hsts: bool) -> HttpResponse {
+    let body = format!(
+        "<h1>Sign-in request refused</h1><p class=\"error\">{}</p>\
+<p>Go back to the application and try again. If this keeps happening, tell its owner.</p>",
+        escape(message)
+    );
+    page(StatusCode::BAD_REQUEST, "Sign-in request refused", &body, Vec::new(), hsts)
+}
+
+pub struct LoginForm<'a> {
+    /// The authorization request parameters, carried through the form unchanged.
+    pub carried: &'a [(&'static str, String)],
+    pub csrf: &'a str,
+    pub client_name: &'a str,
+    pub error: Option<&'a str>,
+    pub username: &'a str,
+}
+
+pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>, hsts: bool) -> HttpResponse {
+    let mut hidden = String::new();
+    for (name, value) in form.carried {
+        hidden.push_str(&format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        ));
+    }
+    let error = form
+        .error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Sign in</h1><p>to continue to <strong>{client}</strong></p>{error}\
+<form method=\"post\" action=\"/login\">{hidden}\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+<label for=\"username\">Username</label>\
+<input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{user}\">\
+<label for=\"password\">Password</label>\
+<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+<button type=\"submit\">Sign in</button></form>",
+        client = escape(form.client_name),
+        csrf = escape(form.csrf),
+        user = escape(form.username),
+    );
+    page(StatusCode::OK, "Sign in", &body, cookies, hsts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape("<a href=\"x\" onclick='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; onclick=&#x27;y&#x27;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! One function per authorization-request check; `super::validate` fixes their order.
+
+use super::{AuthorizeError, ErrorRedirect, Prompt};
+use crate::domain::{ClientId, CodeChallenge, GrantType, Nonce, Scope, State};
+use crate::oauth::OAuthError;
+use crate::oauth::form::Form;
+use crate::services::Services;
+use crate::store::ClientRecord;
+
+pub struct Ctx<'a> {
+    pub client: &'a ClientRecord,
+    pub redirect_uri: &'a str,
+    pub state: Option<State>,
+}
+
+impl Ctx<'_> {
+    fn fail(&self, error: OAuthError) -> AuthorizeError {
+        AuthorizeError::Redirect(ErrorRedirect {
+            redirect_uri: self.redirect_uri.to_owned(),
+            state: self.state.clone(),
+            error,
+        })
+    }
+}
+
+pub async fn client(services: &Services, form: &Form) -> Result<ClientRecord, AuthorizeError> {
+    let raw = form
+        .get("client_id")
+        .ok_or_else(|| AuthorizeError::Page("The request has no client_id.".into()))?;
+    let id = ClientId::parse(raw)
+        .map_err(|_| AuthorizeError::Page("The client_id is not valid.".into()))?;
+    services
+        .store
+        .client(id.as_str())
+        .await
+        .map_err(|e| AuthorizeError::Unavailable(e.into()))?
+        .ok_or_else(|| AuthorizeError::Page("The application is not registered here.".into()))
+}
+
+pub fn redirect_uri(client: &ClientRecord, form: &Form) -> Result<String, AuthorizeError> {
+    match form.get("redirect_uri") {
+        Some(requested) => {
+            if client
+                .redirect_uris
+                .iter()
+                .any(|r| r.matches(requested, client.is_public()))
+            {
+                Ok(requested.to_owned())
+            } else {
+                Err(AuthorizeError::Page(
+                    "The redirect_uri is not registered for this application.".into(),
+                ))
+            }
+        }
+        // Optional only when there is exactly one to choose (RFC 6749 §3.1.2.3).
+        None => match client.redirect_uris.as_slice() {
+            [only] => Ok(only.as_str().to_owned()),
+            _ => Err(AuthorizeError::Page("The request has no redirect_uri.".into())),
+        },
+    }
+}
+
+/// A malformed `state` cannot be echoed back, so the error goes without it.
+pub fn state(ctx: &Ctx<'_>, form: &Form) -> Result<Option<State>, AuthorizeError> {
+    form.get("state")
+        .map(State::parse)
+        .transpose()
+        .map_err(|e| ctx.fail(OAuthError::invalid_request(e.0)))
+}
+
+pub fn response_type(ctx: &Ctx<'_>, form: &Form) -> Result<(), AuthorizeError> {
+    match form.get("response_type") {
+        Some("code") => Ok(()),
+        None => Err(ctx.fail(OAuthError::invalid_request("missing parameter response_type"))),
+        Some(_) => Err(ctx.fail(OAuthError::UnsupportedResponseType)),
+    }
+}
+
+pub fn client_may_use_code(ctx: &Ctx<'_>) -> Result<(), AuthorizeError> {
+    if ctx.client.may_use(GrantType::AuthorizationCode) {
+        Ok(())
+    } else {
+        Err(ctx.fail(OAuthError::UnauthorizedClient(
+            "this client may not use the authorization_code grant".into(),
+        )))
+    }
+}
+
+pub fn no_request_objects(ctx: &Ctx<'_>, form: &Form) -> Result<(), AuthorizeError> {
+    if form.get("request").is_some() || form.get("request_uri").is_some() {
+        return Err(ctx.fail(OAuthError::invalid_request(
+            "request objects are not supported",
+        )));
+    }
+    Ok(())
+}
+
+pub fn scope(ctx: &Ctx<'_>, form: &Form) -> Result<Scope, AuthorizeError> {
+    let scope = match form.get("scope") {
+        Some(raw) => {
+            Scope::parse(raw).map_err(|e| ctx.fail(OAuthError::InvalidScope(e.0.into())))?
+        }
+        None => ctx.client.scope.clone(),
+    };
+    if !scope.is_subset(&ctx.client.scope) {
+        return Err(ctx.fail(OAuthError::InvalidScope(
+            "a requested scope is not allowed for this client".into(),
+        )));
+    }
+    Ok(scope)
+}
+
+pub fn pkce(ctx: &Ctx<'_>, form: &Form) -> Result<CodeChallenge, AuthorizeError> {
+    let challenge = form
+        .get("code_challenge")
+        .ok_or_else(|| ctx.fail(OAuthError::invalid_request("PKCE code_challenge is required")))?;
+    CodeChallenge::parse(challenge, form.get("code_challenge_method"))
+        .map_err(|e| ctx.fail(OAuthError::invalid_request(e.0)))
+}
+
+pub fn nonce(ctx: &Ctx<'_>, form: &Form) -> Result<Option<Nonce>, AuthorizeError> {
+    form.get("nonce")
+        .map(Nonce::parse)
+        .transpose()
+        .map_err(|e| ctx.fail(OAuthError::invalid_request(e.0)))
+}
+
+pub fn prompt(ctx: &Ctx<'_>, form: &Form) -> Result<Prompt, AuthorizeError> {
+    let Some(raw) = form.get("prompt") else {
+        return Ok(Prompt::Default);
+    };
+    let values: Vec<&str> = raw.split(' ').collect();
+    if values.contains(&"none") {
+        // OIDC Core §3.1.2.1: none with anything else is an error.
+        if values.len() > 1 {
+            return Err(ctx.fail(OAuthError::invalid_request("prompt=none stands alone")));
+        }
+        return Ok(Prompt::None);
+    }
+    if values.contains(&"login") {
+        return Ok(Prompt::Login);
+    }
+    if values.iter().all(|v| matches!(*v, "consent" | "select_account")) {
+        return Ok(Prompt::Default);
+    }
+    Err(ctx.fail(OAuthError::invalid_request("unsupported prompt value")))
+}

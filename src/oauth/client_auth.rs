@@ -1,0 +1,191 @@
+//! Client authentication at /token, /introspect and /revoke: `client_secret_basic`,
+//! `client_secret_post`, or none for a public client (which must then use PKCE).
+//!
+//! Every failure is the same `invalid_client`, whatever was wrong, and a secret is
+//! compared as a SHA-256 digest in constant time.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::OAuthError;
+use super::form::Form;
+use crate::domain::{ClientId, ParseError};
+use crate::services::Services;
+use crate::store::ClientRecord;
+use crate::token::opaque::ClientSecret;
+
+/// What the caller presented to say who it is.
+#[derive(PartialEq, Eq)]
+pub enum Presented {
+    Secret { client_id: ClientId, secret: String },
+    Public { client_id: ClientId },
+}
+
+impl std::fmt::Debug for Presented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Secret { client_id, .. } => write!(f, "Secret({client_id}, [redacted])"),
+            Self::Public { client_id } => write!(f, "Public({client_id})"),
+        }
+    }
+}
+
+/// Parses an `Authorization: Basic` value into client id and secret (RFC 6749 §2.3.1:
+/// both are form-urlencoded before base64).
+pub fn parse_basic(header: &str) -> Result<(ClientId, String), ParseError> {
+    let (scheme, rest) = header
+        .split_once(' ')
+        .ok_or(ParseError("malformed Authorization header"))?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(ParseError("unsupported authorization scheme"));
+    }
+    if rest.len() > 1024 {
+        return Err(ParseError("Authorization header too long"));
+    }
+    let decoded = STANDARD
+        .decode(rest.trim())
+        .map_err(|_| ParseError("malformed Basic credentials"))?;
+    let decoded = String::from_utf8(decoded).map_err(|_| ParseError("malformed Basic credentials"))?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or(ParseError("malformed Basic credentials"))?;
+    let id = urldecode(id)?;
+    let secret = urldecode(secret)?;
+    Ok((ClientId::parse(&id)?, secret))
+}
+
+fn urldecode(s: &str) -> Result<String, ParseError> {
+    // form-urlencoding: '+' is a space, then percent-decoding.
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| ParseError("malformed Basic credentials"))
+}
+
+/// Works out what the caller presented, from the Authorization header and the body.
+/// Both at once is refused: the server must not guess which one counts.
+pub fn presented(authorization: Option<&str>, form: &Form) -> Result<Presented, OAuthError> {
+    let body_id = form.get("client_id");
+    let body_secret = form.get("client_secret");
+    match authorization {
+        Some(header) => {
+            if body_secret.is_some() {
+                return Err(OAuthError::invalid_request(
+                    "use one client authentication method, not two",
+                ));
+            }
+            let (client_id, secret) = parse_basic(header).map_err(|_| OAuthError::InvalidClient)?;
+            if body_id.is_some_and(|id| id != client_id.as_str()) {
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body differs from the Authorization header",
+                ));
+            }
+            Ok(Presented::Secret { client_id, secret })
+        }
+        None => {
+            let id = body_id.ok_or(OAuthError::InvalidClient)?;
+            let client_id = ClientId::parse(id).map_err(|_| OAuthError::InvalidClient)?;
+            Ok(match body_secret {
+                Some(secret) => Presented::Secret {
+                    client_id,
+                    secret: secret.to_owned(),
+                },
+                None => Presented::Public { client_id },
+            })
+        }
+    }
+}
+
+/// Authenticates the caller. A public client authenticates with its id alone, which
+/// is why every grant a public client may use is bound by PKCE or a refresh token.
+pub async fn authenticate(
+    services: &Services,
+    presented: &Presented,
+) -> Result<ClientRecord, OAuthError> {
+    let (client_id, secret) = match presented {
+        Presented::Secret { client_id, secret } => (client_id, Some(secret)),
+        Presented::Public { client_id } => (client_id, None),
+    };
+    let client = services.store.client(client_id.as_str()).await?;
+    let Some(client) = client else {
+        return Err(OAuthError::InvalidClient);
+    };
+    match (&client.secret_hash, secret) {
+        (Some(stored), Some(given)) => {
+            let given_hash = ClientSecret::parse(given)
+                .map(|s| s.hash())
+                .unwrap_or_else(|_| crate::crypto::sha256(given.as_bytes()));
+            if crate::crypto::ct_eq(stored, &given_hash) {
+                Ok(client)
+            } else {
+                Err(OAuthError::InvalidClient)
+            }
+        }
+        (None, None) => Ok(client),
+        // A confidential client without its secret, or a public one presenting a secret
+        // it was never given.
+        _ => Err(OAuthError::InvalidClient),
+    }
+}
+
+/// Authenticates a caller that must be confidential (introspection, revocation by
+/// resource servers, client_credentials).
+pub async fn authenticate_confidential(
+    services: &Services,
+    presented: &Presented,
+) -> Result<ClientRecord, OAuthError> {
+    let client = authenticate(services, presented).await?;
+    if client.is_public() {
+        return Err(OAuthError::InvalidClient);
+    }
+    Ok(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(raw: &str) -> String {
+        format!("Basic {}", STANDARD.encode(raw))
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let (id, secret) = parse_basic(&basic("client:s%3Acr+t")).unwrap();
+        assert_eq!(id.as_str(), "client");
+        assert_eq!(secret, "s:cr t");
+        let (_, secret) = parse_basic(&basic("client:a&b")).unwrap();
+        assert_eq!(secret, "a&b");
+        assert!(parse_basic(&format!("bAsIc {}", STANDARD.encode("c:s"))).is_ok());
+    }
+
+    #[test]
+    fn malformed_basic_is_refused() {
+        for bad in [
+            "Basic".to_owned(),
+            "Bearer abc".to_owned(),
+            "Basic !!!".to_owned(),
+            basic("no-colon"),
+            basic("bad id:secret"),
+            format!("Basic {}", STANDARD.encode([0xff, b':', b'a'])),
+            format!("Basic {}", "A".repeat(2000)),
+        ] {
+            assert!(parse_basic(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn both_methods_at_once_are_refused() {
+        let form = Form::parse(b"client_id=c&client_secret=s").unwrap();
+        assert!(matches!(
+            presented(Some(&basic("c:s")), &form),
+            Err(OAuthError::InvalidRequest(_))
+        ));
+        let form = Form::parse(b"client_id=c&client_secret=s").unwrap();
+        assert!(matches!(presented(None, &form), Ok(Presented::Secret { .. })));
+        let form = Form::parse(b"client_id=c").unwrap();
+        assert!(matches!(presented(None, &form), Ok(Presented::Public { .. })));
+        let form = Form::parse(b"").unwrap();
+        assert_eq!(presented(None, &form), Err(OAuthError::InvalidClient));
+    }
+}

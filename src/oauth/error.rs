@@ -1,0 +1,125 @@
+//! OAuth errors, one variant per RFC 6749 §5.2 / §4.1.2.1 code (plus the HTTP-level
+//! refusals that still answer in that JSON shape). `http::error` maps them to the wire.
+
+use crate::crypto::CryptoError;
+use crate::revocation::RevocationError;
+use crate::store::StoreError;
+use crate::token::TokenError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthError {
+    #[error("invalid_request: {0}")]
+    InvalidRequest(String),
+    /// Client authentication failed. Never says which part was wrong.
+    #[error("invalid_client")]
+    InvalidClient,
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(String),
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(String),
+    #[error("unsupported_grant_type")]
+    UnsupportedGrantType,
+    #[error("unsupported_response_type")]
+    UnsupportedResponseType,
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
+    #[error("access_denied: {0}")]
+    AccessDenied(String),
+    #[error("login_required")]
+    LoginRequired,
+    #[error("request body too large")]
+    TooLarge,
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// A dependency (store, revocation list, password pool) cannot answer: 503, fail closed.
+    #[error("temporarily_unavailable")]
+    TemporarilyUnavailable,
+    /// A bug or corrupt data; detail goes to the log only.
+    #[error("server_error")]
+    ServerError,
+}
+
+impl OAuthError {
+    pub fn invalid_request(msg: impl Into<String>) -> Self {
+        Self::InvalidRequest(msg.into())
+    }
+
+    /// The RFC error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) | Self::TooLarge | Self::UnsupportedMediaType => {
+                "invalid_request"
+            }
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnauthorizedClient(_) => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::AccessDenied(_) => "access_denied",
+            Self::LoginRequired => "login_required",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    /// The human-readable description sent to the caller: never a secret, never an
+    /// internal detail.
+    pub fn description(&self) -> Option<String> {
+        match self {
+            Self::InvalidRequest(d)
+            | Self::InvalidGrant(d)
+            | Self::UnauthorizedClient(d)
+            | Self::InvalidScope(d)
+            | Self::AccessDenied(d) => Some(d.clone()),
+            Self::InvalidClient => Some("client authentication failed".into()),
+            Self::TooLarge => Some("request body too large".into()),
+            Self::UnsupportedMediaType => {
+                Some("content type must be application/x-www-form-urlencoded".into())
+            }
+            Self::TemporarilyUnavailable => Some("try again later".into()),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "store unavailable");
+                Self::TemporarilyUnavailable
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                Self::ServerError
+            }
+        }
+    }
+}
+
+impl From<RevocationError> for OAuthError {
+    fn from(e: RevocationError) -> Self {
+        tracing::error!(error = %e, "revocation list unavailable");
+        Self::TemporarilyUnavailable
+    }
+}
+
+impl From<CryptoError> for OAuthError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::Busy => Self::TemporarilyUnavailable,
+            other => {
+                tracing::error!(error = %other, "crypto error");
+                Self::ServerError
+            }
+        }
+    }
+}
+
+impl From<TokenError> for OAuthError {
+    fn from(e: TokenError) -> Self {
+        tracing::error!(error = %e, "token minting failed");
+        Self::ServerError
+    }
+}

@@ -1,0 +1,66 @@
+//! Minting the tokens a grant hands out.
+
+use crate::clock::UnixTime;
+use crate::oauth::OAuthError;
+use crate::services::Services;
+use crate::store::{GrantRecord, NewRefreshToken};
+use crate::token::jwt::{self, AccessClaims, IdClaims};
+use crate::token::opaque::RefreshToken;
+
+/// Mints an access token for `grant`. Writes nothing: a JWT is its own record.
+pub fn mint_access_token(
+    services: &Services,
+    grant: &GrantRecord,
+    subject: &str,
+    now: UnixTime,
+) -> Result<String, OAuthError> {
+    let claims = AccessClaims {
+        iss: services.config.issuer.clone(),
+        sub: subject.to_owned(),
+        aud: services.config.issuer.clone(),
+        exp: now + services.config.access_token_ttl,
+        iat: now,
+        jti: crate::crypto::random_id()?,
+        client_id: grant.client_id.clone(),
+        scope: grant.scope.clone(),
+        gid: grant.id.clone(),
+        auth_time: grant.auth_time,
+    };
+    Ok(jwt::mint_access(&services.keys.current(), &claims)?)
+}
+
+pub fn mint_id_token(
+    services: &Services,
+    grant: &GrantRecord,
+    subject: &str,
+    nonce: Option<String>,
+    now: UnixTime,
+) -> Result<String, OAuthError> {
+    let claims = IdClaims {
+        iss: services.config.issuer.clone(),
+        sub: subject.to_owned(),
+        aud: grant.client_id.clone(),
+        azp: grant.client_id.clone(),
+        exp: now + services.config.id_token_ttl,
+        iat: now,
+        auth_time: grant.auth_time.unwrap_or(now),
+        nonce,
+    };
+    Ok(jwt::mint_id(&services.keys.current(), &claims)?)
+}
+
+/// A new refresh token for `grant_id`, and the row that stores its hash.
+pub fn new_refresh_token(
+    services: &Services,
+    grant_id: &str,
+    now: UnixTime,
+) -> Result<(RefreshToken, NewRefreshToken), OAuthError> {
+    let token = RefreshToken::generate()?;
+    let row = NewRefreshToken {
+        token_hash: token.hash().to_vec(),
+        grant_id: grant_id.to_owned(),
+        issued_at: now,
+        expires_at: now + services.config.refresh_token_ttl,
+    };
+    Ok((token, row))
+}

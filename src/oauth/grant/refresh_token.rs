@@ -1,0 +1,106 @@
+//! refresh_token (RFC 6749 §6) with rotation and reuse detection (OAuth 2.1 §4.3.1,
+//! RFC 9700 §4.14.2).
+//!
+//! Each use returns a new refresh token and retires the old one. A retired token
+//! presented again means two parties hold the family: the whole family is revoked, with
+//! every access token it minted. Checks that can fail on a bad request (wrong client,
+//! scope widening) run first and change nothing.
+
+use super::{TokenResponse, issue};
+use crate::domain::{GrantType, Scope};
+use crate::oauth::OAuthError;
+use crate::services::Services;
+use crate::store::{ClientRecord, GrantRecord, Redemption};
+use crate::token::opaque::RefreshToken;
+
+pub async fn exchange(
+    services: &Services,
+    client: &ClientRecord,
+    token: &RefreshToken,
+    requested: Option<Scope>,
+) -> Result<TokenResponse, OAuthError> {
+    let invalid = |why: &str| OAuthError::InvalidGrant(why.into());
+    let now = services.clock.now();
+    let old_hash = token.hash();
+    let record = services
+        .store
+        .refresh_token(&old_hash)
+        .await?
+        .ok_or_else(|| invalid("unknown refresh token"))?;
+    // Another client's token proves nothing about this one's; refuse without touching
+    // the family, which is not ours to revoke.
+    if record.grant.client_id != client.id {
+        return Err(invalid("refresh token was issued to another client"));
+    }
+    if record.grant.revoked_at.is_some() {
+        return Err(invalid("refresh token revoked"));
+    }
+    if record.rotated_at.is_some() {
+        tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
+            "rotated refresh token reused; revoking its family");
+        services.revoke_grant(&record.grant.id).await?;
+        return Err(invalid("refresh token already used"));
+    }
+    if record.expires_at <= now {
+        return Err(invalid("refresh token expired"));
+    }
+    let granted = Scope::parse(&record.grant.scope).unwrap_or_default();
+    let scope = match requested {
+        None => granted.clone(),
+        Some(s) if s.is_subset(&granted) => s,
+        Some(_) => {
+            return Err(OAuthError::InvalidScope(
+                "a refresh cannot widen the original grant".into(),
+            ));
+        }
+    };
+    let subject = match &record.grant.user_id {
+        Some(user_id) => {
+            let active = services
+                .store
+                .user_by_id(user_id)
+                .await?
+                .is_some_and(|u| !u.disabled);
+            if !active {
+                return Err(invalid("the user is no longer active"));
+            }
+            user_id.clone()
+        }
+        None => client.id.clone(),
+    };
+    if !client.may_use(GrantType::RefreshToken) {
+        return Err(OAuthError::UnauthorizedClient(
+            "this client may not use the refresh_token grant".into(),
+        ));
+    }
+
+    let (new_token, row) = issue::new_refresh_token(services, &record.grant.id, now)?;
+    match services.store.rotate_refresh(&old_hash, &row, now).await? {
+        Redemption::Redeemed => {}
+        Redemption::Replayed => {
+            tracing::warn!(grant_id = %record.grant.id,
+                "refresh token used concurrently; revoking its family");
+            services.revoke_grant(&record.grant.id).await?;
+            return Err(invalid("refresh token already used"));
+        }
+    }
+
+    let narrowed = GrantRecord {
+        scope: scope.to_string(),
+        ..record.grant.clone()
+    };
+    let access_token = issue::mint_access_token(services, &narrowed, &subject, now)?;
+    let id_token = if scope.contains("openid") && record.grant.user_id.is_some() {
+        Some(issue::mint_id_token(services, &narrowed, &subject, None, now)?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: services.config.access_token_ttl,
+        refresh_token: Some(new_token.expose().to_owned()),
+        id_token,
+        scope: narrowed.scope,
+    })
+}

@@ -1,0 +1,114 @@
+//! Token introspection (RFC 7662) for access tokens (JWTs) and refresh tokens.
+//!
+//! An access token is answered without the database: signature, claims, then the
+//! revocation list. If that list cannot be consulted the answer is an error (503), never
+//! `active: true`. Anything not recognisably live is `{"active": false}` with no reason.
+
+use serde::Serialize;
+
+use super::OAuthError;
+use crate::clock::UnixTime;
+use crate::services::Services;
+use crate::store::ClientRecord;
+use crate::token::jwt;
+use crate::token::opaque::RefreshToken;
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Introspection {
+    pub active: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Details>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Details {
+    pub token_type: &'static str,
+    pub client_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    pub scope: String,
+    pub exp: UnixTime,
+    pub iat: UnixTime,
+    pub iss: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    pub gid: String,
+}
+
+const INACTIVE: Introspection = Introspection {
+    active: false,
+    details: None,
+};
+
+pub async fn introspect(
+    services: &Services,
+    caller: &ClientRecord,
+    token: &str,
+) -> Result<Introspection, OAuthError> {
+    if let Ok(refresh) = RefreshToken::parse(token) {
+        return introspect_refresh(services, caller, &refresh).await;
+    }
+    let now = services.clock.now();
+    let keys = services.keys.current();
+    let Ok(claims) = jwt::verify_access(&keys, token, &services.config.issuer, now) else {
+        return Ok(INACTIVE);
+    };
+    if services
+        .revocation
+        .is_revoked(&claims.jti, &claims.gid)
+        .await?
+    {
+        return Ok(INACTIVE);
+    }
+    Ok(Introspection {
+        active: true,
+        details: Some(Details {
+            token_type: "Bearer",
+            client_id: claims.client_id,
+            sub: Some(claims.sub),
+            scope: claims.scope,
+            exp: claims.exp,
+            iat: claims.iat,
+            iss: claims.iss,
+            aud: Some(claims.aud),
+            jti: Some(claims.jti),
+            gid: claims.gid,
+        }),
+    })
+}
+
+/// A refresh token is described to the client it was issued to, and to no one else.
+async fn introspect_refresh(
+    services: &Services,
+    caller: &ClientRecord,
+    token: &RefreshToken,
+) -> Result<Introspection, OAuthError> {
+    let now = services.clock.now();
+    let Some(record) = services.store.refresh_token(&token.hash()).await? else {
+        return Ok(INACTIVE);
+    };
+    let live = record.grant.client_id == caller.id
+        && record.rotated_at.is_none()
+        && record.grant.revoked_at.is_none()
+        && record.expires_at > now;
+    if !live {
+        return Ok(INACTIVE);
+    }
+    Ok(Introspection {
+        active: true,
+        details: Some(Details {
+            token_type: "refresh_token",
+            client_id: record.grant.client_id,
+            sub: record.grant.user_id,
+            scope: record.grant.scope,
+            exp: record.expires_at,
+            iat: record.issued_at,
+            iss: services.config.issuer.clone(),
+            aud: None,
+            jti: None,
+            gid: record.grant.id,
+        }),
+    })
+}

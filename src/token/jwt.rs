@@ -1,0 +1,107 @@
+//! Access tokens (RFC 9068 JWTs, `typ: at+jwt`) and ID tokens (OIDC Core §2), ES256.
+//!
+//! Verification accepts only what sigil itself issues: alg ES256 (the provider has no
+//! other), a `kid` of a published key, the exact `typ`, no `crit` extension, our issuer,
+//! and times checked against [`Clock`] rather than the library's own clock. Header fields
+//! that point elsewhere for a key (`jku`, `x5u`, `jwk`, `x5c`) are never consulted.
+
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::TokenError;
+use super::keyring::KeySet;
+use crate::clock::UnixTime;
+
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+pub const ID_TOKEN_TYP: &str = "JWT";
+/// Compact JWTs longer than this are refused before any parsing.
+pub const MAX_JWT_LEN: usize = 8 * 1024;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: UnixTime,
+    pub iat: UnixTime,
+    pub jti: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    /// The grant (refresh family) this token belongs to: revoking the grant kills it.
+    pub gid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<UnixTime>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub azp: String,
+    pub exp: UnixTime,
+    pub iat: UnixTime,
+    pub auth_time: UnixTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+fn sign<T: Serialize>(keys: &KeySet, typ: &str, claims: &T) -> Result<String, TokenError> {
+    let mut header = Header::new(Algorithm::ES256);
+    header.typ = Some(typ.to_owned());
+    header.kid = Some(keys.active.kid.clone());
+    jsonwebtoken::encode(&header, claims, &keys.active.encoding)
+        .map_err(|e| TokenError::Signing(e.to_string()))
+}
+
+pub fn mint_access(keys: &KeySet, claims: &AccessClaims) -> Result<String, TokenError> {
+    sign(keys, ACCESS_TOKEN_TYP, claims)
+}
+
+pub fn mint_id(keys: &KeySet, claims: &IdClaims) -> Result<String, TokenError> {
+    sign(keys, ID_TOKEN_TYP, claims)
+}
+
+/// Verifies an access token of ours and returns its claims. Revocation is the caller's
+/// next step: this checks only what the token itself proves.
+pub fn verify_access(
+    keys: &KeySet,
+    token: &str,
+    issuer: &str,
+    now: UnixTime,
+) -> Result<AccessClaims, TokenError> {
+    if token.len() > MAX_JWT_LEN {
+        return Err(TokenError::Invalid("too long"));
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
+    if header.alg != Algorithm::ES256 {
+        return Err(TokenError::Invalid("alg"));
+    }
+    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+        return Err(TokenError::Invalid("typ"));
+    }
+    if header.crit.is_some() {
+        return Err(TokenError::Invalid("crit"));
+    }
+    let kid = header.kid.as_deref().ok_or(TokenError::Invalid("kid"))?;
+    let key = keys.verifiers.get(kid).ok_or(TokenError::Invalid("kid"))?;
+
+    let mut validation = Validation::new(Algorithm::ES256);
+    validation.set_issuer(&[issuer]);
+    validation.validate_exp = false; // checked below against our clock
+    validation.validate_nbf = false;
+    validation.validate_aud = false; // the resource server's decision, not ours
+    validation.required_spec_claims.clear();
+    validation.leeway = 0;
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+        .map_err(|_| TokenError::Invalid("signature or claims"))?
+        .claims;
+    if claims.exp <= now {
+        return Err(TokenError::Invalid("expired"));
+    }
+    if claims.iat > now + 5 {
+        return Err(TokenError::Invalid("issued in the future"));
+    }
+    Ok(claims)
+}

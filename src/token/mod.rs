@@ -1,0 +1,16 @@
+//! Tokens: JWT minting and verification (access and ID tokens), the in-memory key ring,
+//! and the opaque formats (refresh tokens, codes, client secrets, session ids).
+
+pub mod jwt;
+pub mod keyring;
+pub mod opaque;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The token is not one of ours, or no longer valid. Deliberately vague: the reason
+    /// is logged at debug level and never told to the presenter.
+    #[error("invalid token: {0}")]
+    Invalid(&'static str),
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
