@@ -27,10 +27,7 @@ pub enum StartupError {
     #[error("revocation list: {0}")]
     Revocation(#[from] RevocationError),
     #[error("master key {path}: {source}")]
-    MasterKey {
-        path: String,
-        source: CryptoError,
-    },
+    MasterKey { path: String, source: CryptoError },
     #[error("signing keys: {0}")]
     Keys(#[from] KeyRingError),
     #[error("password hashing: {0}")]
@@ -126,7 +123,9 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         store.migrate().await?;
     }
     let revocation: Arc<dyn RevocationList> = match &config.revocation {
-        RevocationConfig::Redis { url, prefix } => Arc::new(RedisRevocationList::connect(url, prefix)?),
+        RevocationConfig::Redis { url, prefix } => {
+            Arc::new(RedisRevocationList::connect(url, prefix)?)
+        }
         RevocationConfig::Memory => Arc::new(MemoryRevocationList::new(clock.clone())),
     };
     let master = MasterKey::load_or_create(&config.master_key_file).map_err(|source| {
@@ -147,7 +146,10 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
             "embedded mode: SQLite store and in-process revocation list (single node)"
         ),
         _ => tracing::info!(
-            store = match &config.store { StoreConfig::Postgres { .. } => "postgres", StoreConfig::Sqlite { .. } => "sqlite" },
+            store = match &config.store {
+                StoreConfig::Postgres { .. } => "postgres",
+                StoreConfig::Sqlite { .. } => "sqlite",
+            },
             revocation = revocation.describe(),
             "store and revocation list configured"
         ),

@@ -108,7 +108,9 @@ impl Config {
 
     /// The process environment, for `load`.
     pub fn from_process_env(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::load(file, &|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Self::load(file, &|name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
     }
 }
 
@@ -221,7 +223,11 @@ impl RawConfig {
                 .unwrap_or_else(|| "keys/master.key".into()),
             access_token_ttl: ttl(self.access_token_ttl, 600, "SIGIL_ACCESS_TOKEN_TTL")?,
             id_token_ttl: ttl(self.id_token_ttl, 600, "SIGIL_ID_TOKEN_TTL")?,
-            refresh_token_ttl: ttl(self.refresh_token_ttl, 30 * 86_400, "SIGIL_REFRESH_TOKEN_TTL")?,
+            refresh_token_ttl: ttl(
+                self.refresh_token_ttl,
+                30 * 86_400,
+                "SIGIL_REFRESH_TOKEN_TTL",
+            )?,
             code_ttl: ttl(self.code_ttl, 60, "SIGIL_CODE_TTL")?,
             session_ttl: ttl(self.session_ttl, 8 * 3600, "SIGIL_SESSION_TTL")?,
             password_hash: HashParams {
@@ -272,7 +278,12 @@ mod tests {
         let c = Config::load(None, &env_of(&[])).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.issuer, "http://127.0.0.1:8080");
-        assert_eq!(c.store, StoreConfig::Sqlite { path: "sigil.db".into() });
+        assert_eq!(
+            c.store,
+            StoreConfig::Sqlite {
+                path: "sigil.db".into()
+            }
+        );
         assert_eq!(c.revocation, RevocationConfig::Memory);
         assert_eq!(c.access_token_ttl, 600);
         assert_eq!(c.password_hash, HashParams::default());
@@ -282,7 +293,11 @@ mod tests {
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sigil.toml");
-        std::fs::write(&file, "issuer = \"https://file.example\"\naccess_token_ttl = 60\n").unwrap();
+        std::fs::write(
+            &file,
+            "issuer = \"https://file.example\"\naccess_token_ttl = 60\n",
+        )
+        .unwrap();
         let c = Config::load(
             Some(&file),
             &env_of(&[

@@ -7,12 +7,12 @@ use anyhow::{Context as _, bail};
 use serde_json::json;
 
 use super::{ClientsCommand, CreateClient, UsersCommand};
+use crate::admin::{ClientSpec, create_user, register_client};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
-use crate::domain::{GrantType, RedirectUri, Scope, Username};
-use crate::store::{ClientRecord, NewUser, Store};
-use crate::token::opaque::ClientSecret;
+use crate::domain::{RedirectUri, Username};
+use crate::store::{ClientRecord, Store};
 
 async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = crate::store::open(&config.store, 2).await?;
@@ -39,15 +39,33 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
             let list: Vec<_> = clients.iter().map(client_json).collect();
             let human = clients
                 .iter()
-                .map(|c| format!("{}\t{}\t{}", c.id, if c.is_public() { "public" } else { "confidential" }, c.name))
+                .map(|c| {
+                    format!(
+                        "{}\t{}\t{}",
+                        c.id,
+                        if c.is_public() {
+                            "public"
+                        } else {
+                            "confidential"
+                        },
+                        c.name
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             print(f.json, json!(list), human);
             Ok(())
         }
         ClientsCommand::Delete { client_id, json } => {
-            store.delete_client(&client_id).await.with_context(|| format!("client {client_id}"))?;
-            print(json, json!({ "deleted": client_id }), format!("deleted {client_id}"));
+            store
+                .delete_client(&client_id)
+                .await
+                .with_context(|| format!("client {client_id}"))?;
+            print(
+                json,
+                json!({ "deleted": client_id }),
+                format!("deleted {client_id}"),
+            );
             Ok(())
         }
     }
@@ -65,40 +83,14 @@ fn client_json(c: &ClientRecord) -> serde_json::Value {
 }
 
 async fn create_client(store: &dyn Store, c: CreateClient) -> anyhow::Result<()> {
-    let name = c.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        bail!("--name must be 1 to 200 characters");
-    }
-    let redirect_uris = c
-        .redirect_uris
-        .iter()
-        .map(|u| RedirectUri::parse(u).map_err(|e| anyhow::anyhow!("--redirect-uri {u}: {e}")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut grant_types = c
-        .grant_types
-        .iter()
-        .map(|g| GrantType::parse(g.trim()).map_err(|e| anyhow::anyhow!("--grant-types {g}: {e}")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    grant_types.sort();
-    grant_types.dedup();
-    let scope = Scope::parse(&c.scopes).map_err(|e| anyhow::anyhow!("--scopes: {e}"))?;
-    if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
-        bail!("the authorization_code grant needs at least one --redirect-uri");
-    }
-    if c.public && grant_types.contains(&GrantType::ClientCredentials) {
-        bail!("a public client cannot use client_credentials: it has no secret");
-    }
-    let secret = if c.public { None } else { Some(ClientSecret::generate()?) };
-    let record = ClientRecord {
-        id: crate::crypto::random_id()?,
-        name: name.to_owned(),
-        secret_hash: secret.as_ref().map(|s| s.hash().to_vec()),
-        redirect_uris,
-        grant_types,
-        scope,
-        created_at: SystemClock.now(),
+    let spec = ClientSpec {
+        name: c.name,
+        public: c.public,
+        redirect_uris: c.redirect_uris,
+        grant_types: c.grant_types,
+        scopes: c.scopes,
     };
-    store.create_client(&record).await?;
+    let (record, secret) = register_client(store, &spec, SystemClock.now()).await?;
     let mut out = client_json(&record);
     let mut human = format!("client_id: {}", record.id);
     if let Some(s) = &secret {
@@ -128,7 +120,10 @@ fn password_from_stdin() -> anyhow::Result<String> {
         bail!("empty password on stdin");
     }
     if pw.len() > crate::crypto::passwords::MAX_PASSWORD_BYTES {
-        bail!("password longer than {} bytes", crate::crypto::passwords::MAX_PASSWORD_BYTES);
+        bail!(
+            "password longer than {} bytes",
+            crate::crypto::passwords::MAX_PASSWORD_BYTES
+        );
     }
     Ok(pw)
 }
@@ -143,32 +138,25 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             json,
             ..
         } => {
-            let name = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-            if let Some(e) = &email {
-                if e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace) {
-                    bail!("--email is not an email address");
-                }
-            }
             let password = password_from_stdin()?;
-            let phc = hasher()?.hash(&password).await?;
-            let id = crate::crypto::random_id()?;
-            store
-                .create_user(&NewUser {
-                    id: id.clone(),
-                    username: name.as_str().to_owned(),
-                    email: email.clone(),
-                    password_hash: phc,
-                    created_at: SystemClock.now(),
-                })
-                .await?;
+            let user = create_user(
+                store.as_ref(),
+                &hasher()?,
+                &username,
+                email.as_deref(),
+                &password,
+                SystemClock.now(),
+            )
+            .await?;
             print(
                 json,
-                json!({ "id": id, "username": name.as_str(), "email": email }),
-                format!("created user {} ({id})", name.as_str()),
+                json!({ "id": user.id, "username": user.username, "email": user.email }),
+                format!("created user {} ({})", user.username, user.id),
             );
         }
         UsersCommand::SetPassword { username, json, .. } => {
-            let name = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+            let name =
+                Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
             let user = store
                 .user_by_username(name.as_str())
                 .await?
@@ -176,15 +164,24 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             let password = password_from_stdin()?;
             let phc = hasher()?.hash(&password).await?;
             store.set_password_hash(&user.id, &phc).await?;
-            print(json, json!({ "updated": name.as_str() }), format!("password set for {}", name.as_str()));
+            print(
+                json,
+                json!({ "updated": name.as_str() }),
+                format!("password set for {}", name.as_str()),
+            );
         }
         UsersCommand::Disable { username, json } => {
-            let name = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+            let name =
+                Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
             store
                 .set_user_disabled(name.as_str(), true)
                 .await
                 .with_context(|| format!("user {}", name.as_str()))?;
-            print(json, json!({ "disabled": name.as_str() }), format!("disabled {}", name.as_str()));
+            print(
+                json,
+                json!({ "disabled": name.as_str() }),
+                format!("disabled {}", name.as_str()),
+            );
         }
         UsersCommand::List(f) => {
             let users = store.list_users().await?;
@@ -194,7 +191,14 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
                 .collect();
             let human = users
                 .iter()
-                .map(|u| format!("{}\t{}{}", u.id, u.username, if u.disabled { "\t(disabled)" } else { "" }))
+                .map(|u| {
+                    format!(
+                        "{}\t{}{}",
+                        u.id,
+                        u.username,
+                        if u.disabled { "\t(disabled)" } else { "" }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             print(f.json, json!(list), human);

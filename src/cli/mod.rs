@@ -13,7 +13,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "sigil", version, about = "OAuth 2.1 / OpenID Connect authorization server")]
+#[command(
+    name = "sigil",
+    version,
+    about = "OAuth 2.1 / OpenID Connect authorization server"
+)]
 pub struct Cli {
     /// Configuration file (default: ./sigil.toml when present).
     #[arg(long, global = true)]
@@ -59,7 +63,11 @@ pub struct CreateClient {
     #[arg(long = "redirect-uri")]
     pub redirect_uris: Vec<String>,
     /// Comma-separated: authorization_code, client_credentials, refresh_token.
-    #[arg(long, value_delimiter = ',', default_value = "authorization_code,refresh_token")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "authorization_code,refresh_token"
+    )]
     pub grant_types: Vec<String>,
     /// Space-separated scopes the client may request.
     #[arg(long, default_value = "openid")]
@@ -129,7 +137,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("starting sigil")?;
     let issuer = app.services().config.issuer.clone();
     tracing::info!(port = app.port(), %issuer, "sigil is listening");
-    eprintln!("sigil is listening on port {} (issuer {issuer})", app.port());
+    eprintln!(
+        "sigil is listening on port {} (issuer {issuer})",
+        app.port()
+    );
     if embedded {
         eprintln!(
             "Embedded mode. Create a first client and user from another terminal:\n  \

@@ -199,7 +199,10 @@ mod tests {
         let h = PasswordHasher::new(cheap(), 2, 2).unwrap();
         let phc = h.hash("correct horse").await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        assert_eq!(h.verify(Some(&phc), "correct horse").await.unwrap(), Verified::Yes);
+        assert_eq!(
+            h.verify(Some(&phc), "correct horse").await.unwrap(),
+            Verified::Yes
+        );
         assert_eq!(h.verify(Some(&phc), "wrong").await.unwrap(), Verified::No);
         assert_eq!(h.verify(None, "correct horse").await.unwrap(), Verified::No);
     }
@@ -222,7 +225,12 @@ mod tests {
     #[tokio::test]
     async fn malformed_stored_hash_never_verifies() {
         let h = PasswordHasher::new(cheap(), 1, 1).unwrap();
-        for bad in ["", "$argon2id$", "plaintext", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$"] {
+        for bad in [
+            "",
+            "$argon2id$",
+            "plaintext",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$",
+        ] {
             assert_eq!(h.verify(Some(bad), "").await.unwrap(), Verified::No);
         }
     }

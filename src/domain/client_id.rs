@@ -16,7 +16,9 @@ impl ClientId {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
         {
-            return Err(ParseError("client_id has a character outside [A-Za-z0-9._~-]"));
+            return Err(ParseError(
+                "client_id has a character outside [A-Za-z0-9._~-]",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }

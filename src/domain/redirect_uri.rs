@@ -45,7 +45,8 @@ impl RedirectUri {
         if !public_client {
             return false;
         }
-        let (Ok(registered), Ok(requested)) = (parse_canonical(&self.0), parse_canonical(requested))
+        let (Ok(registered), Ok(requested)) =
+            (parse_canonical(&self.0), parse_canonical(requested))
         else {
             return false;
         };

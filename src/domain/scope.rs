@@ -84,7 +84,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_grammar() {
-        for bad in ["", " read", "read ", "a  b", "a\"b", "a\\b", "a\tb", "é", "a\nb"] {
+        for bad in [
+            "", " read", "read ", "a  b", "a\"b", "a\\b", "a\tb", "é", "a\nb",
+        ] {
             assert!(Scope::parse(bad).is_err(), "{bad:?}");
         }
         assert!(Scope::parse(&"a".repeat(1025)).is_err());

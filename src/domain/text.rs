@@ -58,7 +58,9 @@ impl Username {
             return Err(ParseError("username must be 1 to 64 characters"));
         }
         if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(ParseError("username must not contain spaces or control characters"));
+            return Err(ParseError(
+                "username must not contain spaces or control characters",
+            ));
         }
         Ok(Self(name))
     }

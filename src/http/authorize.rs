@@ -87,7 +87,15 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
         Err(e) => return oauth_error_response(&e.into()),
     };
     let cookie = csrf_cookie(services, csrf.expose().to_owned());
-    render_login(services, &request, csrf.expose(), None, "", StatusCode::OK, vec![cookie])
+    render_login(
+        services,
+        &request,
+        csrf.expose(),
+        None,
+        "",
+        StatusCode::OK,
+        vec![cookie],
+    )
 }
 
 fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
@@ -162,8 +170,12 @@ pub async fn login(
     // Double-submit CSRF check: the hidden field must equal the SameSite=Strict cookie
     // set with the form, which another site can neither read nor send.
     let cookie = req.cookie(CSRF_COOKIE);
-    let presented = form.get("csrf_token").and_then(|t| CsrfToken::parse(t).ok());
-    let expected = cookie.as_ref().and_then(|c| CsrfToken::parse(c.value()).ok());
+    let presented = form
+        .get("csrf_token")
+        .and_then(|t| CsrfToken::parse(t).ok());
+    let expected = cookie
+        .as_ref()
+        .and_then(|c| CsrfToken::parse(c.value()).ok());
     let csrf_ok = match (&presented, &expected) {
         (Some(p), Some(e)) => crate::crypto::ct_eq(p.expose().as_bytes(), e.expose().as_bytes()),
         _ => false,
@@ -207,7 +219,10 @@ pub async fn login(
                 .finish();
             let mut spent = Cookie::build(CSRF_COOKIE, "").path("/").finish();
             spent.make_removal();
-            redirect(&location).cookie(session_cookie).cookie(spent).finish()
+            redirect(&location)
+                .cookie(session_cookie)
+                .cookie(spent)
+                .finish()
         }
         Err(LoginError::InvalidCredentials) => render_login(
             &services,

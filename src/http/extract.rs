@@ -39,10 +39,7 @@ pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form,
 pub fn authorization(req: &HttpRequest) -> Result<Option<&str>, OAuthError> {
     match req.headers().get(header::AUTHORIZATION) {
         None => Ok(None),
-        Some(v) => v
-            .to_str()
-            .map(Some)
-            .map_err(|_| OAuthError::InvalidClient),
+        Some(v) => v.to_str().map(Some).map_err(|_| OAuthError::InvalidClient),
     }
 }
 

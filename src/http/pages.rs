@@ -36,7 +36,13 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn page(status: StatusCode, title: &str, body: &str, cookies: Vec<Cookie<'static>>, hsts: bool) -> HttpResponse {
+fn page(
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    cookies: Vec<Cookie<'static>>,
+    hsts: bool,
+) -> HttpResponse {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -65,7 +71,13 @@ pub fn error_page(message: &str, hsts: bool) -> HttpResponse {
 <p>Go back to the application and try again. If this keeps happening, tell its owner.</p>",
         escape(message)
     );
-    page(StatusCode::BAD_REQUEST, "Sign-in request refused", &body, Vec::new(), hsts)
+    page(
+        StatusCode::BAD_REQUEST,
+        "Sign-in request refused",
+        &body,
+        Vec::new(),
+        hsts,
+    )
 }
 
 pub struct LoginForm<'a> {

@@ -64,7 +64,10 @@ pub async fn authenticate(
 }
 
 /// Starts a browser session and returns the cookie value.
-pub async fn start_session(services: &Services, user: &UserRecord) -> Result<SessionId, OAuthError> {
+pub async fn start_session(
+    services: &Services,
+    user: &UserRecord,
+) -> Result<SessionId, OAuthError> {
     let id = SessionId::generate()?;
     let now = services.clock.now();
     services
@@ -92,7 +95,5 @@ pub async fn current_user(
         return Ok(None);
     };
     let user = services.store.user_by_id(&session.user_id).await?;
-    Ok(user
-        .filter(|u| !u.disabled)
-        .map(|u| (u, session.auth_time)))
+    Ok(user.filter(|u| !u.disabled).map(|u| (u, session.auth_time)))
 }

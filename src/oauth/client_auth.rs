@@ -45,7 +45,8 @@ pub fn parse_basic(header: &str) -> Result<(ClientId, String), ParseError> {
     let decoded = STANDARD
         .decode(rest.trim())
         .map_err(|_| ParseError("malformed Basic credentials"))?;
-    let decoded = String::from_utf8(decoded).map_err(|_| ParseError("malformed Basic credentials"))?;
+    let decoded =
+        String::from_utf8(decoded).map_err(|_| ParseError("malformed Basic credentials"))?;
     let (id, secret) = decoded
         .split_once(':')
         .ok_or(ParseError("malformed Basic credentials"))?;
@@ -182,9 +183,15 @@ mod tests {
             Err(OAuthError::InvalidRequest(_))
         ));
         let form = Form::parse(b"client_id=c&client_secret=s").unwrap();
-        assert!(matches!(presented(None, &form), Ok(Presented::Secret { .. })));
+        assert!(matches!(
+            presented(None, &form),
+            Ok(Presented::Secret { .. })
+        ));
         let form = Form::parse(b"client_id=c").unwrap();
-        assert!(matches!(presented(None, &form), Ok(Presented::Public { .. })));
+        assert!(matches!(
+            presented(None, &form),
+            Ok(Presented::Public { .. })
+        ));
         let form = Form::parse(b"").unwrap();
         assert_eq!(presented(None, &form), Err(OAuthError::InvalidClient));
     }

@@ -17,7 +17,8 @@ pub async fn revoke(
     caller: &ClientRecord,
     token: &str,
 ) -> Result<(), OAuthError> {
-    let not_yours = || OAuthError::UnauthorizedClient("the token was not issued to this client".into());
+    let not_yours =
+        || OAuthError::UnauthorizedClient("the token was not issued to this client".into());
     if let Ok(refresh) = RefreshToken::parse(token) {
         let Some(record) = services.store.refresh_token(&refresh.hash()).await? else {
             return Ok(());

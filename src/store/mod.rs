@@ -93,8 +93,7 @@ pub trait Store: Send + Sync + 'static {
         grant: &GrantRecord,
         refresh: Option<&NewRefreshToken>,
     ) -> Result<(), StoreError>;
-    async fn refresh_token(&self, token_hash: &[u8])
-    -> Result<Option<RefreshRecord>, StoreError>;
+    async fn refresh_token(&self, token_hash: &[u8]) -> Result<Option<RefreshRecord>, StoreError>;
     /// Marks `old` rotated and stores `new` in the same family, in one transaction, only
     /// if `old` was still current and its family unrevoked; otherwise writes nothing.
     async fn rotate_refresh(

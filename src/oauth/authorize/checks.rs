@@ -55,7 +55,9 @@ pub fn redirect_uri(client: &ClientRecord, form: &Form) -> Result<String, Author
         // Optional only when there is exactly one to choose (RFC 6749 §3.1.2.3).
         None => match client.redirect_uris.as_slice() {
             [only] => Ok(only.as_str().to_owned()),
-            _ => Err(AuthorizeError::Page("The request has no redirect_uri.".into())),
+            _ => Err(AuthorizeError::Page(
+                "The request has no redirect_uri.".into(),
+            )),
         },
     }
 }
@@ -71,7 +73,9 @@ pub fn state(ctx: &Ctx<'_>, form: &Form) -> Result<Option<State>, AuthorizeError
 pub fn response_type(ctx: &Ctx<'_>, form: &Form) -> Result<(), AuthorizeError> {
     match form.get("response_type") {
         Some("code") => Ok(()),
-        None => Err(ctx.fail(OAuthError::invalid_request("missing parameter response_type"))),
+        None => Err(ctx.fail(OAuthError::invalid_request(
+            "missing parameter response_type",
+        ))),
         Some(_) => Err(ctx.fail(OAuthError::UnsupportedResponseType)),
     }
 }
@@ -111,9 +115,11 @@ pub fn scope(ctx: &Ctx<'_>, form: &Form) -> Result<Scope, AuthorizeError> {
 }
 
 pub fn pkce(ctx: &Ctx<'_>, form: &Form) -> Result<CodeChallenge, AuthorizeError> {
-    let challenge = form
-        .get("code_challenge")
-        .ok_or_else(|| ctx.fail(OAuthError::invalid_request("PKCE code_challenge is required")))?;
+    let challenge = form.get("code_challenge").ok_or_else(|| {
+        ctx.fail(OAuthError::invalid_request(
+            "PKCE code_challenge is required",
+        ))
+    })?;
     CodeChallenge::parse(challenge, form.get("code_challenge_method"))
         .map_err(|e| ctx.fail(OAuthError::invalid_request(e.0)))
 }
@@ -140,7 +146,10 @@ pub fn prompt(ctx: &Ctx<'_>, form: &Form) -> Result<Prompt, AuthorizeError> {
     if values.contains(&"login") {
         return Ok(Prompt::Login);
     }
-    if values.iter().all(|v| matches!(*v, "consent" | "select_account")) {
+    if values
+        .iter()
+        .all(|v| matches!(*v, "consent" | "select_account"))
+    {
         return Ok(Prompt::Default);
     }
     Err(ctx.fail(OAuthError::invalid_request("unsupported prompt value")))

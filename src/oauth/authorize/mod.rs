@@ -75,7 +75,10 @@ impl ErrorRedirect {
 }
 
 /// Checks an authorization request, from a query string or a POSTed form.
-pub async fn validate(services: &Services, form: &Form) -> Result<AuthorizeRequest, AuthorizeError> {
+pub async fn validate(
+    services: &Services,
+    form: &Form,
+) -> Result<AuthorizeRequest, AuthorizeError> {
     let client = checks::client(services, form).await?;
     let redirect_uri = checks::redirect_uri(&client, form)?;
     let mut ctx = checks::Ctx {

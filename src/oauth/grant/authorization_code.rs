@@ -41,7 +41,9 @@ pub async fn exchange(
         return Err(invalid("authorization code was issued to another client"));
     }
     if redirect_uri.is_some_and(|r| r != record.redirect_uri) {
-        return Err(invalid("redirect_uri differs from the authorization request"));
+        return Err(invalid(
+            "redirect_uri differs from the authorization request",
+        ));
     }
     if !CodeChallenge::from_stored(record.code_challenge.clone()).is_satisfied_by(verifier) {
         return Err(invalid("PKCE verification failed"));
@@ -69,7 +71,12 @@ pub async fn exchange(
     };
     let outcome = services
         .store
-        .redeem_code(&code_hash, &grant, refresh.as_ref().map(|(_, row)| row), now)
+        .redeem_code(
+            &code_hash,
+            &grant,
+            refresh.as_ref().map(|(_, row)| row),
+            now,
+        )
         .await?;
     if outcome == Redemption::Replayed {
         // Lost a race with a concurrent redemption of the same code.
@@ -81,7 +88,13 @@ pub async fn exchange(
     let scope = Scope::parse(&grant.scope).unwrap_or_default();
     let access_token = issue::mint_access_token(services, &grant, &user.id, now)?;
     let id_token = if scope.contains("openid") {
-        Some(issue::mint_id_token(services, &grant, &user.id, record.nonce, now)?)
+        Some(issue::mint_id_token(
+            services,
+            &grant,
+            &user.id,
+            record.nonce,
+            now,
+        )?)
     } else {
         None
     };

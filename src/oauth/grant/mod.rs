@@ -100,8 +100,14 @@ pub async fn exchange(
             redirect_uri,
             verifier,
         } => {
-            authorization_code::exchange(services, client, &code, redirect_uri.as_deref(), &verifier)
-                .await
+            authorization_code::exchange(
+                services,
+                client,
+                &code,
+                redirect_uri.as_deref(),
+                &verifier,
+            )
+            .await
         }
         TokenRequest::ClientCredentials { scope } => {
             client_credentials::exchange(services, client, scope).await

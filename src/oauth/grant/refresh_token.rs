@@ -91,7 +91,9 @@ pub async fn exchange(
     };
     let access_token = issue::mint_access_token(services, &narrowed, &subject, now)?;
     let id_token = if scope.contains("openid") && record.grant.user_id.is_some() {
-        Some(issue::mint_id_token(services, &narrowed, &subject, None, now)?)
+        Some(issue::mint_id_token(
+            services, &narrowed, &subject, None, now,
+        )?)
     } else {
         None
     };

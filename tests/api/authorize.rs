@@ -1,0 +1,310 @@
+//! The browser flow: /authorize, the login form, sessions, and what may never redirect.
+
+use crate::both_backends;
+use crate::helpers::{
+    Backend, ISSUER, PASSWORD, REDIRECT, csrf_of, form_of, location, query_param, spawn_app,
+};
+
+async fn login_issues_a_code_with_state_and_iss(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let params = app.authorize_params(&client, &[]);
+
+    let page = app.get_authorize(&params).await;
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let csrf_cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sigil_csrf="))
+        .expect("a CSRF cookie");
+    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"));
+
+    let res = app.login(&params, "alice", PASSWORD).await;
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sigil_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    assert!(
+        !session.contains("Secure"),
+        "no Secure flag on an http issuer"
+    );
+    let to = location(&res);
+    assert!(to.starts_with(&format!("{REDIRECT}?")));
+    assert!(query_param(&to, "code").unwrap().starts_with("sac_"));
+    assert_eq!(query_param(&to, "state").as_deref(), Some("st4te"));
+    assert_eq!(query_param(&to, "iss").as_deref(), Some(ISSUER));
+}
+
+async fn a_session_skips_the_form_and_prompt_login_forces_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    app.code_for(&client, "alice").await;
+
+    let params = app.authorize_params(&client, &[]);
+    let res = app.get_authorize(&params).await;
+    let to = location(&res);
+    assert!(
+        query_param(&to, "code").is_some(),
+        "the session logs the user in"
+    );
+
+    let params = app.authorize_params(&client, &[("prompt", "login")]);
+    assert_eq!(
+        app.get_authorize(&params).await.status(),
+        200,
+        "the form again"
+    );
+}
+
+async fn prompt_none_without_session_is_login_required(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let params = app.authorize_params(&client, &[("prompt", "none")]);
+    let to = location(&app.get_authorize(&params).await);
+    assert_eq!(query_param(&to, "error").as_deref(), Some("login_required"));
+    assert_eq!(query_param(&to, "state").as_deref(), Some("st4te"));
+}
+
+async fn unknown_user_and_wrong_password_read_the_same(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    app.services
+        .store
+        .set_user_disabled("alice", false)
+        .await
+        .unwrap();
+    let params = app.authorize_params(&client, &[]);
+    let wrong = app.login(&params, "alice", "not the password").await;
+    assert_eq!(wrong.status(), 200);
+    let wrong = wrong.text().await.unwrap();
+    let unknown = app.login(&params, "mallory", PASSWORD).await;
+    assert_eq!(unknown.status(), 200);
+    let unknown = unknown.text().await.unwrap();
+    let message = "Invalid username or password.";
+    assert!(wrong.contains(message) && unknown.contains(message));
+    // Same page but for the echoed username and the per-request CSRF token.
+    let strip = |html: &str, user: &str| html.replace(&csrf_of(html), "").replace(user, "");
+    assert_eq!(strip(&wrong, "alice"), strip(&unknown, "mallory"));
+}
+
+async fn disabled_users_cannot_log_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    app.services
+        .store
+        .set_user_disabled("alice", true)
+        .await
+        .unwrap();
+    let params = app.authorize_params(&client, &[]);
+    let res = app.login(&params, "alice", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Invalid username or password.")
+    );
+}
+
+async fn usernames_fold_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("Alice").await;
+    let params = app.authorize_params(&client, &[]);
+    let res = app.login(&params, "ALICE", PASSWORD).await;
+    assert!(query_param(&location(&res), "code").is_some());
+}
+
+async fn login_without_the_csrf_cookie_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let params = app.authorize_params(&client, &[]);
+    // A forged cross-site post: a token from somewhere, and no cookie to match it.
+    let fresh = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut form = params.clone();
+    let token = format!("scf_{}", "a".repeat(43));
+    form.extend([
+        ("csrf_token", token.as_str()),
+        ("username", "alice"),
+        ("password", PASSWORD),
+    ]);
+    let res = fresh
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_of(&form))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().get("location").is_none());
+    assert!(
+        !res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("sigil_session=")),
+        "no session is started"
+    );
+}
+
+async fn unknown_client_gets_an_error_page_not_a_redirect(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let mut params = app.authorize_params(&client, &[]);
+    params.retain(|(k, _)| *k != "client_id");
+    params.push(("client_id", "nobody"));
+    let res = app.get_authorize(&params).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+async fn near_miss_redirect_uris_never_redirect(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    for uri in [
+        "https://app.example/cb/",
+        "https://APP.example/cb",
+        "https://app.example/CB",
+        "https://app.example/cb?x=1",
+        "https://app.example/cb#frag",
+        "https://app.example:443/cb",
+        "https://app.example:8443/cb",
+        "http://app.example/cb",
+        "https://app.example/x/../cb",
+        "https://evil.example@app.example/cb",
+        "https://app.example.evil.example/cb",
+        "https://evil.example/cb",
+        "http://127.0.0.1:9999/loopback",
+    ] {
+        // The last: loopback ports float for public clients only.
+        let params = app.authorize_params(&client, &[("redirect_uri", uri)]);
+        let res = app.get_authorize(&params).await;
+        assert_eq!(res.status(), 400, "{uri}");
+        assert!(res.headers().get("location").is_none(), "{uri}");
+    }
+}
+
+async fn loopback_redirect_any_port_for_public_clients(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app
+        .client(true, "authorization_code,refresh_token", "openid")
+        .await;
+    let uri = "http://127.0.0.1:53117/loopback";
+    let params = app.authorize_params(&client, &[("redirect_uri", uri), ("scope", "openid")]);
+    let res = app.get_authorize(&params).await;
+    assert_eq!(res.status(), 200);
+    let params = app.authorize_params(
+        &client,
+        &[
+            ("redirect_uri", uri),
+            ("prompt", "none"),
+            ("scope", "openid"),
+        ],
+    );
+    let to = location(&app.get_authorize(&params).await);
+    assert!(to.starts_with(uri), "{to}");
+}
+
+async fn errors_after_the_redirect_uri_is_verified_go_back_to_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("code_challenge", "")], "invalid_request"),
+        (&[("code_challenge_method", "plain")], "invalid_request"),
+        (&[("code_challenge_method", "")], "invalid_request"),
+        (&[("response_type", "token")], "unsupported_response_type"),
+        (&[("response_type", "")], "invalid_request"),
+        (&[("scope", "openid admin")], "invalid_scope"),
+        (&[("prompt", "none login")], "invalid_request"),
+        (&[("request", "eyJ...")], "invalid_request"),
+    ];
+    for (extra, code) in cases {
+        let params = app.authorize_params(&client, extra);
+        let to = location(&app.get_authorize(&params).await);
+        assert!(to.starts_with(REDIRECT), "{to}");
+        assert_eq!(
+            query_param(&to, "error").as_deref(),
+            Some(*code),
+            "{extra:?}"
+        );
+        assert_eq!(query_param(&to, "state").as_deref(), Some("st4te"));
+        assert_eq!(query_param(&to, "iss").as_deref(), Some(ISSUER));
+    }
+    let no_code = app.client(false, "client_credentials", "read").await;
+    let params = app.authorize_params(&no_code, &[]);
+    let to = location(&app.get_authorize(&params).await);
+    assert_eq!(
+        query_param(&to, "error").as_deref(),
+        Some("unauthorized_client")
+    );
+}
+
+async fn duplicated_parameters_are_refused_without_redirect(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let mut params = app.authorize_params(&client, &[]);
+    params.push(("redirect_uri", "https://evil.example/cb"));
+    let res = app.get_authorize(&params).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+}
+
+async fn authorize_accepts_post(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let params = app.authorize_params(&client, &[]);
+    let res = app
+        .post_raw(
+            "/authorize",
+            "application/x-www-form-urlencoded",
+            form_of(&params),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("csrf_token"));
+}
+
+both_backends!(
+    login_issues_a_code_with_state_and_iss,
+    a_session_skips_the_form_and_prompt_login_forces_it,
+    prompt_none_without_session_is_login_required,
+    unknown_user_and_wrong_password_read_the_same,
+    disabled_users_cannot_log_in,
+    usernames_fold_case,
+    login_without_the_csrf_cookie_is_refused,
+    unknown_client_gets_an_error_page_not_a_redirect,
+    near_miss_redirect_uris_never_redirect,
+    loopback_redirect_any_port_for_public_clients,
+    errors_after_the_redirect_uri_is_verified_go_back_to_it,
+    duplicated_parameters_are_refused_without_redirect,
+    authorize_accepts_post,
+);

@@ -1,0 +1,238 @@
+//! Redeeming authorization codes: PKCE, single use, replay, ID tokens, public clients.
+
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::{
+    Backend, ISSUER, REDIRECT, TestApp, TestClient, VERIFIER, assert_oauth_error, jwt_part,
+    spawn_app,
+};
+
+async fn redeem(
+    app: &TestApp,
+    client: &TestClient,
+    code: &str,
+    verifier: &str,
+    redirect: &str,
+) -> reqwest::Response {
+    app.post_as(
+        "/token",
+        client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await
+}
+
+async fn code_gives_access_refresh_and_id_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let user_id = app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    assert_eq!(tokens["scope"], "openid read");
+    assert!(
+        tokens["refresh_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("srt_")
+    );
+    let access = jwt_part(tokens["access_token"].as_str().unwrap(), 1);
+    assert_eq!(access["sub"], user_id);
+    assert_eq!(access["client_id"], client.id);
+    let id = jwt_part(tokens["id_token"].as_str().unwrap(), 1);
+    assert_eq!(id["iss"], ISSUER);
+    assert_eq!(id["aud"], client.id);
+    assert_eq!(id["sub"], user_id);
+    assert_eq!(id["nonce"], "n0nce");
+    assert!(id["auth_time"].is_i64());
+    assert_eq!(
+        jwt_part(tokens["id_token"].as_str().unwrap(), 0)["typ"],
+        "JWT"
+    );
+    assert!(
+        app.is_active(&client, tokens["access_token"].as_str().unwrap())
+            .await
+    );
+}
+
+async fn wrong_verifier_is_refused_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let code = app.code_for(&client, "alice").await;
+    let res = redeem(&app, &client, &code, &"x".repeat(43), REDIRECT).await;
+    assert_oauth_error(res, 400, "invalid_grant").await;
+    let res = redeem(&app, &client, &code, VERIFIER, "https://app.example/other").await;
+    assert_oauth_error(res, 400, "invalid_grant").await;
+    let res = app
+        .post_as(
+            "/token",
+            &client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+        .await;
+    assert_oauth_error(res, 400, "invalid_request").await;
+    // The rightful redemption still works.
+    let res = app.exchange_code(&client, &code).await;
+    assert_eq!(res.status(), 200);
+}
+
+async fn omitted_redirect_uri_is_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let code = app.code_for(&client, "alice").await;
+    let res = app
+        .post_as(
+            "/token",
+            &client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("code_verifier", VERIFIER),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+async fn replayed_code_is_refused_and_revokes_the_first_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let code = app.code_for(&client, "alice").await;
+    let first: Value = app
+        .exchange_code(&client, &code)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = first["access_token"].as_str().unwrap();
+    let refresh = first["refresh_token"].as_str().unwrap();
+    assert!(app.is_active(&client, access).await);
+
+    let replay = app.exchange_code(&client, &code).await;
+    assert_oauth_error(replay, 400, "invalid_grant").await;
+    assert!(
+        !app.is_active(&client, access).await,
+        "access token of the first use is revoked"
+    );
+    assert!(
+        !app.is_active(&client, refresh).await,
+        "refresh token of the first use is revoked"
+    );
+    let res = app.refresh(&client, refresh).await;
+    assert_oauth_error(res, 400, "invalid_grant").await;
+}
+
+async fn concurrent_redemptions_yield_exactly_one_success(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let code = app.code_for(&client, "alice").await;
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("code_verifier", VERIFIER),
+    ];
+    let requests = (0..6)
+        .map(|_| app.request_as("/token", &client, &pairs))
+        .collect();
+    let statuses = app.race(requests).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
+}
+
+async fn expired_code_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let code = app.code_for(&client, "alice").await;
+    app.clock.advance(61);
+    assert_oauth_error(
+        app.exchange_code(&client, &code).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+}
+
+async fn code_of_another_client_is_refused_and_stays_usable(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let other = app.confidential().await;
+    app.user("alice").await;
+    let code = app.code_for(&client, "alice").await;
+    assert_oauth_error(app.exchange_code(&other, &code).await, 400, "invalid_grant").await;
+    assert_eq!(app.exchange_code(&client, &code).await.status(), 200);
+}
+
+async fn malformed_and_unknown_codes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    for code in ["nope", "sac_short", &format!("sac_{}", "Z".repeat(43))] {
+        assert_oauth_error(app.exchange_code(&client, code).await, 400, "invalid_grant").await;
+    }
+}
+
+async fn public_client_redeems_with_pkce_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app
+        .client(true, "authorization_code,refresh_token", "openid read")
+        .await;
+    assert!(client.secret.is_none());
+    app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let res = app.refresh(&client, refresh).await;
+    assert_eq!(res.status(), 200);
+    // A public client presenting a secret it was never given is refused.
+    let pretender = TestClient {
+        id: client.id.clone(),
+        secret: Some("scs_whatever".into()),
+    };
+    let res = app
+        .post_as(
+            "/token",
+            &pretender,
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
+        .await;
+    assert_oauth_error(res, 401, "invalid_client").await;
+}
+
+async fn no_refresh_token_without_the_refresh_grant(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client(false, "authorization_code", "openid read").await;
+    app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    assert!(tokens.get("refresh_token").is_none());
+}
+
+both_backends!(
+    code_gives_access_refresh_and_id_tokens,
+    wrong_verifier_is_refused_and_changes_nothing,
+    omitted_redirect_uri_is_accepted,
+    replayed_code_is_refused_and_revokes_the_first_tokens,
+    concurrent_redemptions_yield_exactly_one_success,
+    expired_code_is_refused,
+    code_of_another_client_is_refused_and_stays_usable,
+    malformed_and_unknown_codes,
+    public_client_redeems_with_pkce_alone,
+    no_refresh_token_without_the_refresh_grant,
+);

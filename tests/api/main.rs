@@ -1,0 +1,16 @@
+//! sigil's one integration-test binary: a module per feature, each test run against the
+//! embedded backend (SQLite + in-process revocation) and against Postgres + Redis.
+
+#![allow(clippy::unwrap_used, reason = "a test that cannot proceed should panic")]
+
+mod helpers;
+
+mod authorize;
+mod bad_input;
+mod cli;
+mod client_credentials;
+mod code_exchange;
+mod discovery;
+mod introspect_revoke;
+mod refresh;
+mod shared_state;

@@ -1,0 +1,182 @@
+//! Refresh-token rotation and reuse detection.
+
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, TestClient, assert_oauth_error, spawn_app};
+
+async fn setup(backend: Backend) -> (TestApp, TestClient, Value) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    (app, client, tokens)
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap().to_owned()
+}
+
+async fn refresh_rotates_the_token(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let res = app.refresh(&client, &s(&first, "refresh_token")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let second: Value = res.json().await.unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    assert_eq!(second["scope"], "openid read");
+    assert!(second["id_token"].is_string());
+    assert!(app.is_active(&client, &s(&second, "access_token")).await);
+    assert!(app.is_active(&client, &s(&second, "refresh_token")).await);
+    assert!(
+        !app.is_active(&client, &s(&first, "refresh_token")).await,
+        "the old one is spent"
+    );
+    // The new one rotates too.
+    assert_eq!(
+        app.refresh(&client, &s(&second, "refresh_token"))
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn reuse_of_a_rotated_token_revokes_the_family(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let second: Value = app
+        .refresh(&client, &s(&first, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let reuse = app.refresh(&client, &s(&first, "refresh_token")).await;
+    assert_oauth_error(reuse, 400, "invalid_grant").await;
+
+    for token in [&first, &second] {
+        assert!(
+            !app.is_active(&client, &s(token, "access_token")).await,
+            "access tokens of the family die"
+        );
+    }
+    assert!(!app.is_active(&client, &s(&second, "refresh_token")).await);
+    let res = app.refresh(&client, &s(&second, "refresh_token")).await;
+    assert_oauth_error(res, 400, "invalid_grant").await;
+}
+
+async fn concurrent_use_yields_exactly_one_success(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let token = s(&first, "refresh_token");
+    let pairs = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token.as_str()),
+    ];
+    let requests = (0..6)
+        .map(|_| app.request_as("/token", &client, &pairs))
+        .collect();
+    let statuses = app.race(requests).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+}
+
+async fn scope_can_narrow_but_not_widen(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let token = s(&first, "refresh_token");
+    let res = app
+        .post_as(
+            "/token",
+            &client,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &token),
+                ("scope", "read write"),
+            ],
+        )
+        .await;
+    assert_oauth_error(res, 400, "invalid_scope").await;
+    // Refused without spending the token.
+    let res = app
+        .post_as(
+            "/token",
+            &client,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &token),
+                ("scope", "read"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let narrowed: Value = res.json().await.unwrap();
+    assert_eq!(narrowed["scope"], "read");
+    assert!(narrowed.get("id_token").is_none(), "no openid, no ID token");
+    // The family keeps its original scope.
+    let again: Value = app
+        .refresh(&client, &s(&narrowed, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["scope"], "openid read");
+}
+
+async fn another_clients_refresh_token_is_refused_and_left_alive(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let thief = app.confidential().await;
+    let token = s(&first, "refresh_token");
+    assert_oauth_error(app.refresh(&thief, &token).await, 400, "invalid_grant").await;
+    assert!(app.is_active(&client, &token).await);
+    assert!(app.is_active(&client, &s(&first, "access_token")).await);
+    assert_eq!(app.refresh(&client, &token).await.status(), 200);
+}
+
+async fn expired_refresh_token_is_refused(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    app.clock.advance(30 * 86_400 + 1);
+    assert_oauth_error(
+        app.refresh(&client, &s(&first, "refresh_token")).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+}
+
+async fn disabled_user_cannot_refresh(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    app.services
+        .store
+        .set_user_disabled("alice", true)
+        .await
+        .unwrap();
+    assert_oauth_error(
+        app.refresh(&client, &s(&first, "refresh_token")).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+}
+
+async fn malformed_refresh_tokens(backend: Backend) {
+    let (app, client, _) = setup(backend).await;
+    for token in ["x", "srt_", &format!("srt_{}", "A".repeat(43))] {
+        assert_oauth_error(app.refresh(&client, token).await, 400, "invalid_grant").await;
+    }
+    let res = app
+        .post_as("/token", &client, &[("grant_type", "refresh_token")])
+        .await;
+    assert_oauth_error(res, 400, "invalid_request").await;
+}
+
+both_backends!(
+    refresh_rotates_the_token,
+    reuse_of_a_rotated_token_revokes_the_family,
+    concurrent_use_yields_exactly_one_success,
+    scope_can_narrow_but_not_widen,
+    another_clients_refresh_token_is_refused_and_left_alive,
+    expired_refresh_token_is_refused,
+    disabled_user_cannot_refresh,
+    malformed_refresh_tokens,
+);
