@@ -1,7 +1,10 @@
 //! sigil's one integration-test binary: a module per feature, each test run against the
 //! embedded backend (SQLite + in-process revocation) and against Postgres + Redis.
 
-#![allow(clippy::unwrap_used, reason = "a test that cannot proceed should panic")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot proceed should panic"
+)]
 
 mod helpers;
 
