@@ -72,8 +72,10 @@ impl Application {
             })?
             .port();
         let for_workers = services.clone();
+        let https = services.config.is_https();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::http::default_headers(https))
                 .wrap(from_fn(crate::http::request_span))
                 .configure(crate::http::configure(for_workers.clone()))
         })

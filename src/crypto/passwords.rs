@@ -243,4 +243,26 @@ mod tests {
         let phc = h.hash("a").await.unwrap();
         assert_eq!(h.verify(Some(&phc), &long).await.unwrap(), Verified::No);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_pool_refuses_instead_of_queueing_forever() {
+        // One slot, no queue: while one hash runs, the next caller is told busy at once.
+        let slow = HashParams {
+            memory_kib: 64 * 1024,
+            iterations: 4,
+            parallelism: 1,
+        };
+        let h = PasswordHasher::new(slow, 1, 0).unwrap();
+        let running = {
+            let h = h.clone();
+            tokio::spawn(async move { h.hash("first").await })
+        };
+        // Wait until the first hash holds the slot.
+        while h.waiting.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(h.hash("second").await, Err(CryptoError::Busy)));
+        assert!(running.await.unwrap().is_ok());
+        assert!(h.hash("third").await.is_ok(), "the slot is free again");
+    }
 }

@@ -20,7 +20,7 @@ const CSRF_COOKIE: &str = "sigil_csrf";
 pub async fn authorize_get(req: HttpRequest, services: web::Data<Services>) -> HttpResponse {
     match query_form(&req) {
         Ok(form) => authorize(&req, &services, &form).await,
-        Err(e) => refused(&services, &e),
+        Err(e) => refused(&e),
     }
 }
 
@@ -31,14 +31,14 @@ pub async fn authorize_post(
 ) -> HttpResponse {
     match form_body(&req, payload).await {
         Ok(form) => authorize(&req, &services, &form).await,
-        Err(e) => refused(&services, &e),
+        Err(e) => refused(&e),
     }
 }
 
 /// A request whose parameters cannot even be read has no trustworthy redirect_uri.
-fn refused(services: &Services, e: &OAuthError) -> HttpResponse {
+fn refused(e: &OAuthError) -> HttpResponse {
     let why = e.description().unwrap_or_else(|| e.code().to_owned());
-    error_page(&why, services.config.is_https())
+    error_page(&why)
 }
 
 fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
@@ -50,7 +50,7 @@ fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
 
 fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
     match e {
-        AuthorizeError::Page(message) => error_page(&message, services.config.is_https()),
+        AuthorizeError::Page(message) => error_page(&message),
         AuthorizeError::Redirect(r) => redirect(&r.location(&services.config.issuer)).finish(),
         AuthorizeError::Unavailable(e) => oauth_error_response(&e),
     }
@@ -88,7 +88,6 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
     };
     let cookie = csrf_cookie(services, csrf.expose().to_owned());
     render_login(
-        services,
         &request,
         csrf.expose(),
         None,
@@ -117,7 +116,6 @@ fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
 }
 
 fn render_login(
-    services: &Services,
     request: &AuthorizeRequest,
     csrf: &str,
     error: Option<&str>,
@@ -135,7 +133,6 @@ fn render_login(
             username,
         },
         cookies,
-        services.config.is_https(),
     );
     *res.status_mut() = status;
     res
@@ -158,7 +155,7 @@ pub async fn login(
 ) -> HttpResponse {
     let form = match form_body(&req, payload).await {
         Ok(f) => f,
-        Err(e) => return refused(&services, &e),
+        Err(e) => return refused(&e),
     };
     let request = match authorize::validate(&services, &form).await {
         Ok(r) => r,
@@ -186,7 +183,6 @@ pub async fn login(
         };
         let c = csrf_cookie(&services, fresh.expose().to_owned());
         return render_login(
-            &services,
             &request,
             fresh.expose(),
             Some("This sign-in form expired. Please sign in again."),
@@ -225,7 +221,6 @@ pub async fn login(
                 .finish()
         }
         Err(LoginError::InvalidCredentials) => render_login(
-            &services,
             &request,
             csrf.expose(),
             Some("Invalid username or password."),

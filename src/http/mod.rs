@@ -7,6 +7,7 @@ mod extract;
 mod meta;
 mod pages;
 mod token;
+mod userinfo;
 
 use std::sync::Arc;
 
@@ -41,8 +42,24 @@ pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig
             .route("/token", web::post().to(token::token))
             .route("/introspect", web::post().to(token::introspect))
             .route("/revoke", web::post().to(token::revoke))
+            .route("/userinfo", web::get().to(userinfo::userinfo))
+            .route("/userinfo", web::post().to(userinfo::userinfo))
             .default_service(web::to(meta::not_found));
     }
+}
+
+/// Headers every response carries unless its handler set its own: no MIME sniffing,
+/// and, when served over https, HSTS (a downgrade to http would expose cookies and codes).
+pub fn default_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
+    let mut headers = actix_web::middleware::DefaultHeaders::new()
+        .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if https {
+        headers = headers.add((
+            actix_web::http::header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ));
+    }
+    headers
 }
 
 /// Gives every request a span with a fresh id, echoed in `X-Request-Id`, so a log line

@@ -12,7 +12,12 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:22rem;margi
 label,input,button{display:block;width:100%;margin:.4rem 0}input,button{padding:.5rem;box-sizing:border-box}\
 .error{color:#a00}";
 
-fn csp() -> String {
+fn csp() -> &'static str {
+    static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(build_csp);
+    &CSP
+}
+
+fn build_csp() -> String {
     let hash = ring::digest::digest(&ring::digest::SHA256, STYLE.as_bytes());
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(hash.as_ref());
@@ -41,7 +46,6 @@ fn page(
     title: &str,
     body: &str,
     cookies: Vec<Cookie<'static>>,
-    hsts: bool,
 ) -> HttpResponse {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -53,19 +57,15 @@ fn page(
     res.content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, csp()))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::CACHE_CONTROL, "no-store"));
-    if hsts {
-        res.insert_header((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
-    }
     for c in cookies {
         res.cookie(c);
     }
     res.body(html)
 }
 
-pub fn error_page(message: &str, hsts: bool) -> HttpResponse {
+pub fn error_page(message: &str) -> HttpResponse {
     let body = format!(
         "<h1>Sign-in request refused</h1><p class=\"error\">{}</p>\
 <p>Go back to the application and try again. If this keeps happening, tell its owner.</p>",
@@ -76,7 +76,6 @@ pub fn error_page(message: &str, hsts: bool) -> HttpResponse {
         "Sign-in request refused",
         &body,
         Vec::new(),
-        hsts,
     )
 }
 
@@ -89,7 +88,7 @@ pub struct LoginForm<'a> {
     pub username: &'a str,
 }
 
-pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>, hsts: bool) -> HttpResponse {
+pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>) -> HttpResponse {
     let mut hidden = String::new();
     for (name, value) in form.carried {
         hidden.push_str(&format!(
@@ -114,7 +113,7 @@ pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>, hsts: boo
         csrf = escape(form.csrf),
         user = escape(form.username),
     );
-    page(StatusCode::OK, "Sign in", &body, cookies, hsts)
+    page(StatusCode::OK, "Sign in", &body, cookies)
 }
 
 #[cfg(test)]

@@ -1,3 +1,5 @@
-//! OpenID Connect: discovery documents. (ID tokens are minted in `token::jwt`.)
+//! OpenID Connect: discovery documents and UserInfo. (ID tokens are minted in
+//! `token::jwt`.)
 
 pub mod discovery;
+pub mod userinfo;

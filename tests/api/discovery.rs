@@ -23,6 +23,7 @@ async fn discovery_documents_name_every_endpoint(backend: Backend) {
         );
         assert_eq!(doc["revocation_endpoint"], format!("{ISSUER}/revoke"));
         assert_eq!(doc["jwks_uri"], format!("{ISSUER}/jwks.json"));
+        assert_eq!(doc["userinfo_endpoint"], format!("{ISSUER}/userinfo"));
         assert_eq!(
             doc["code_challenge_methods_supported"],
             serde_json::json!(["S256"])

@@ -15,5 +15,7 @@ mod client_credentials;
 mod code_exchange;
 mod discovery;
 mod introspect_revoke;
+mod login;
 mod refresh;
 mod shared_state;
+mod userinfo;
