@@ -169,7 +169,9 @@ fn verify_blocking(stored: &str, password: &[u8]) -> bool {
     Argon2::default().verify_password(password, &parsed).is_ok()
 }
 
-fn uses_params(stored: &str, params: &HashParams) -> bool {
+/// Whether a stored PHC string is argon2id with exactly `params`; anything unparsable
+/// is "no", which leads to a re-hash on the next successful login.
+pub fn uses_params(stored: &str, params: &HashParams) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };

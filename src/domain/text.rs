@@ -45,15 +45,27 @@ fn printable(raw: &str, max: usize, what: &'static str) -> Result<String, ParseE
     Ok(raw.to_owned())
 }
 
-/// A login name: trimmed, lower-cased, 1–64 characters without control characters.
-/// Case-folding makes `Alice` and `alice` one account, so look-alikes by case cannot be
-/// registered side by side.
+/// A login name: NFKC-normalised, trimmed, lower-cased, 1–64 characters without spaces
+/// or control characters. Normalising makes `Alice`, `alice` and `ａｌｉｃｅ` (fullwidth)
+/// one account, so such look-alikes cannot be registered side by side or used to reach
+/// another person's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let name = raw.trim().to_lowercase();
+        use unicode_normalization::UnicodeNormalization as _;
+        if raw.len() > 1024 {
+            return Err(ParseError("username must be 1 to 64 characters"));
+        }
+        // Lower-casing can leave a string that is no longer in NFKC, so normalise again.
+        let name: String = raw
+            .nfkc()
+            .collect::<String>()
+            .trim()
+            .to_lowercase()
+            .nfkc()
+            .collect();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(ParseError("username must be 1 to 64 characters"));
         }
@@ -89,5 +101,9 @@ mod tests {
         assert!(Username::parse("a b").is_err());
         assert!(Username::parse("").is_err());
         assert!(Username::parse("a\u{7}").is_err());
+        // Fullwidth and ligature look-alikes fold onto the plain name.
+        assert_eq!(Username::parse("ＡＬＩＣＥ").unwrap().as_str(), "alice");
+        assert_eq!(Username::parse("\u{FB01}n").unwrap().as_str(), "fin");
+        assert!(Username::parse(&"a".repeat(65)).is_err());
     }
 }

@@ -36,6 +36,16 @@ pub struct KeySet {
     pub jwks: Arc<str>,
 }
 
+impl KeySet {
+    /// Opens the active key and indexes every published one.
+    pub fn from_records(
+        master: &MasterKey,
+        records: &[SigningKeyRecord],
+    ) -> Result<Self, KeyRingError> {
+        build_set(master, records)
+    }
+}
+
 pub struct KeyRing {
     current: RwLock<Arc<KeySet>>,
     master: MasterKey,

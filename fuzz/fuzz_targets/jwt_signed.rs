@@ -1,0 +1,44 @@
+//! Fuzzer-chosen header and claims, correctly signed with our key: verification accepts
+//! exactly the tokens sigil itself would mint (ES256, our kid, typ at+jwt, no crit, our
+//! issuer, not expired), and an accepted token's claims re-encode to what was signed.
+#![no_main]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::crypto::sign;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use sigil_fuzz_support::{ISSUER, NOW, keys};
+
+#[path = "support.rs"]
+mod sigil_fuzz_support;
+
+fuzz_target!(|data: &[u8]| {
+    let keys = keys();
+    let Some(split) = data.iter().position(|b| *b == 0) else {
+        return;
+    };
+    let (header, claims) = (&data[..split], &data[split + 1..]);
+    let message = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
+    let key: &EncodingKey = &keys.active.encoding;
+    let Ok(signature) = sign(message.as_bytes(), key, Algorithm::ES256) else {
+        return;
+    };
+    let token = format!("{message}.{signature}");
+    let Ok(verified) = sigil::token::jwt::verify_access(keys, &token, ISSUER, NOW) else {
+        return;
+    };
+    let h: Value = serde_json::from_slice(header).expect("an accepted header is JSON");
+    assert_eq!(h["alg"], "ES256");
+    assert_eq!(h["typ"], "at+jwt");
+    assert_eq!(h["kid"], keys.active.kid.as_str());
+    assert!(h.get("crit").is_none());
+    assert_eq!(verified.iss, ISSUER);
+    assert!(verified.exp > NOW);
+    let c: Value = serde_json::from_slice(claims).expect("accepted claims are JSON");
+    let again = serde_json::to_value(&verified).expect("claims serialize");
+    for (k, v) in again.as_object().expect("an object") {
+        assert_eq!(&c[k], v, "claim {k} re-encodes to what was signed");
+    }
+});
