@@ -24,6 +24,9 @@ pub struct AccessClaims {
     pub aud: String,
     pub exp: UnixTime,
     pub iat: UnixTime,
+    /// Never minted by sigil; checked when present, since a token is not valid before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<UnixTime>,
     pub jti: String,
     pub client_id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -64,7 +67,8 @@ pub fn mint_id(keys: &KeySet, claims: &IdClaims) -> Result<String, TokenError> {
 }
 
 /// Verifies an access token of ours and returns its claims. Revocation is the caller's
-/// next step: this checks only what the token itself proves.
+/// next step: this checks only what the token itself proves. The audience must be ours
+/// too: sigil mints every access token for `issuer` (no resource indicators yet).
 pub fn verify_access(
     keys: &KeySet,
     token: &str,
@@ -102,6 +106,12 @@ pub fn verify_access(
     }
     if claims.iat > now + 5 {
         return Err(TokenError::Invalid("issued in the future"));
+    }
+    if claims.nbf.is_some_and(|nbf| nbf > now) {
+        return Err(TokenError::Invalid("not yet valid"));
+    }
+    if claims.aud != issuer {
+        return Err(TokenError::Invalid("audience"));
     }
     Ok(claims)
 }

@@ -155,6 +155,40 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// Live rows per table, read straight from the database: an attack must leave these
+    /// unchanged.
+    pub async fn row_counts(&self) -> Vec<i64> {
+        const SQL: &str = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM clients), \
+            (SELECT COUNT(*) FROM sessions), \
+            (SELECT COUNT(*) FROM auth_codes WHERE consumed_at IS NULL), \
+            (SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL), \
+            (SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NULL), \
+            (SELECT COUNT(*) FROM signing_keys)";
+        let var = |name: &str| {
+            self.env
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        match var("DATABASE_URL") {
+            Some(url) => {
+                use sqlx::Row as _;
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                let row = sqlx::query(SQL).fetch_one(&mut c).await.unwrap();
+                (0..7).map(|i| row.get::<i64, _>(i)).collect()
+            }
+            None => {
+                use sqlx::Row as _;
+                let path = var("SIGIL_SQLITE_PATH").unwrap();
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
+                    .await
+                    .unwrap();
+                let row = sqlx::query(SQL).fetch_one(&mut c).await.unwrap();
+                (0..7).map(|i| row.get::<i64, _>(i)).collect()
+            }
+        }
+    }
+
     pub fn now(&self) -> i64 {
         self.clock.now()
     }

@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod attacks;
 mod authorize;
 mod bad_input;
 mod cli;

@@ -20,6 +20,7 @@ pub fn mint_access_token(
         aud: services.config.issuer.clone(),
         exp: now + services.config.access_token_ttl,
         iat: now,
+        nbf: None,
         jti: crate::crypto::random_id()?,
         client_id: grant.client_id.clone(),
         scope: grant.scope.clone(),

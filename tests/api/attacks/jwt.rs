@@ -1,0 +1,325 @@
+//! Forged and tampered JWTs at /introspect and /userinfo. Tokens "signed with our key"
+//! are made in-process with the server's own active key, to show that each rule is
+//! enforced on its own and not merely by a signature the attacker could not make.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::Algorithm;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, ISSUER, TestApp, TestClient, assert_oauth_error, spawn_app};
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn kid(app: &TestApp) -> String {
+    app.services.keys.current().active.kid.clone()
+}
+
+fn header(app: &TestApp, changes: Value) -> String {
+    let mut h = json!({ "alg": "ES256", "typ": "at+jwt", "kid": kid(app) });
+    for (k, v) in changes.as_object().unwrap() {
+        if v.is_null() {
+            h.as_object_mut().unwrap().remove(k);
+        } else {
+            h[k] = v.clone();
+        }
+    }
+    h.to_string()
+}
+
+fn claims(app: &TestApp, client: &TestClient, changes: Value) -> String {
+    let now = app.now();
+    let mut c = json!({
+        "iss": ISSUER, "sub": client.id, "aud": ISSUER, "exp": now + 600, "iat": now,
+        "jti": "forged-jti-0000000000", "client_id": client.id, "scope": "openid read",
+        "gid": "forged-gid-0000000000",
+    });
+    for (k, v) in changes.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    c.to_string()
+}
+
+/// Signs `header.claims` (raw JSON texts) with the server's active ES256 key.
+fn sign_ours(app: &TestApp, header: &str, claims: &str) -> String {
+    sign_segments(app, &b64(header.as_bytes()), &b64(claims.as_bytes()))
+}
+
+fn sign_segments(app: &TestApp, header: &str, claims: &str) -> String {
+    let message = format!("{header}.{claims}");
+    let keys = app.services.keys.current();
+    let sig =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &keys.active.encoding, Algorithm::ES256)
+            .unwrap();
+    format!("{message}.{sig}")
+}
+
+async fn refused(app: &TestApp, client: &TestClient, token: &str, what: &str) {
+    assert_eq!(
+        app.introspect(client, token).await,
+        json!({ "active": false }),
+        "{what}"
+    );
+    let res = app
+        .http
+        .get(app.url("/userinfo"))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 400 | 401),
+        "{what}: userinfo {}",
+        res.status()
+    );
+}
+
+async fn forged_tokens_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let before = app.row_counts().await;
+
+    // Control: the forging helper itself makes tokens the server accepts, so every
+    // refusal below is due to the one thing changed.
+    let control = sign_ours(
+        &app,
+        &header(&app, json!({})),
+        &claims(&app, &client, json!({})),
+    );
+    assert!(app.is_active(&client, &control).await, "control token");
+
+    let c = claims(&app, &client, json!({}));
+    for alg in ["none", "None", "NONE", "nOnE"] {
+        let h = header(&app, json!({ "alg": alg }));
+        let unsigned = format!("{}.{}.", b64(h.as_bytes()), b64(c.as_bytes()));
+        refused(&app, &client, &unsigned, alg).await;
+        refused(&app, &client, &sign_ours(&app, &h, &c), alg).await;
+    }
+
+    // RS/ES → HS confusion: HMAC keyed with the public key in each form it is published.
+    let jwks: Value = app
+        .http
+        .get(app.url("/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = &jwks["keys"][0];
+    let x = URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap();
+    let y = URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap();
+    let point = [&[4u8][..], &x, &y].concat();
+    for secret in [
+        point.clone(),
+        jwk.to_string().into_bytes(),
+        STANDARD.encode(&point).into_bytes(),
+    ] {
+        let h = header(&app, json!({ "alg": "HS256" }));
+        let message = format!("{}.{}", b64(h.as_bytes()), b64(c.as_bytes()));
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
+        let tag = ring::hmac::sign(&key, message.as_bytes());
+        refused(
+            &app,
+            &client,
+            &format!("{message}.{}", b64(tag.as_ref())),
+            "HS256 confusion",
+        )
+        .await;
+    }
+
+    for bad_kid in [
+        json!("unknown"),
+        json!("../../../../dev/null"),
+        json!("x' OR '1'='1"),
+        json!(7),
+        Value::Null,
+    ] {
+        let h = header(&app, json!({ "kid": bad_kid }));
+        refused(
+            &app,
+            &client,
+            &sign_ours(&app, &h, &c),
+            &format!("kid {bad_kid}"),
+        )
+        .await;
+    }
+
+    // A key of the attacker's, offered through jwk/jku/x5u: never fetched, never used.
+    let attacker = sigil::crypto::keys::generate_es256().unwrap();
+    let (ax, ay) = sigil::crypto::keys::p256_coordinates(&attacker.public).unwrap();
+    let h = header(
+        &app,
+        json!({
+            "kid": "attacker",
+            "jwk": { "kty": "EC", "crv": "P-256", "x": b64(ax), "y": b64(ay), "kid": "attacker" },
+            "jku": "https://evil.example/jwks.json",
+            "x5u": "https://evil.example/cert.pem",
+        }),
+    );
+    let message = format!("{}.{}", b64(h.as_bytes()), b64(c.as_bytes()));
+    let pair = ring::signature::EcdsaKeyPair::from_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        &attacker.pkcs8,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    let sig = pair
+        .sign(&ring::rand::SystemRandom::new(), message.as_bytes())
+        .unwrap();
+    refused(
+        &app,
+        &client,
+        &format!("{message}.{}", b64(sig.as_ref())),
+        "embedded jwk",
+    )
+    .await;
+    // The same headers on a token we signed are simply ignored.
+    let h = header(
+        &app,
+        json!({ "jku": "https://evil.example/jwks.json", "x5u": "https://evil.example/c.pem" }),
+    );
+    assert!(
+        app.is_active(&client, &sign_ours(&app, &h, &c)).await,
+        "jku/x5u are ignored, not followed"
+    );
+
+    for crit in [json!(["exp"]), json!([]), json!(["b64"])] {
+        let h = header(&app, json!({ "crit": crit }));
+        refused(&app, &client, &sign_ours(&app, &h, &c), "crit").await;
+    }
+    for typ in [json!("JWT"), json!("at+JWT"), json!("jwt"), Value::Null] {
+        let h = header(&app, json!({ "typ": typ }));
+        refused(
+            &app,
+            &client,
+            &sign_ours(&app, &h, &c),
+            &format!("typ {typ}"),
+        )
+        .await;
+    }
+
+    let now = app.now();
+    let h = header(&app, json!({}));
+    for (what, change) in [
+        ("expired", json!({ "exp": now - 1 })),
+        ("nbf in the future", json!({ "nbf": now + 3600 })),
+        ("iat in the future", json!({ "iat": now + 3600 })),
+        ("wrong iss", json!({ "iss": "https://evil.example" })),
+        (
+            "iss with a trailing slash",
+            json!({ "iss": format!("{ISSUER}/") }),
+        ),
+        ("wrong aud", json!({ "aud": "https://other.example" })),
+        ("aud as a number", json!({ "aud": 1 })),
+        ("exp as a string", json!({ "exp": (now + 600).to_string() })),
+    ] {
+        refused(
+            &app,
+            &client,
+            &sign_ours(&app, &h, &claims(&app, &client, change)),
+            what,
+        )
+        .await;
+    }
+
+    // Duplicate JSON keys: two parsers could disagree on which one counts.
+    let dup = c.replacen("{", &format!("{{\"sub\":\"admin\","), 1);
+    refused(&app, &client, &sign_ours(&app, &h, &dup), "duplicate keys").await;
+
+    // Non-canonical base64url of a signed message: padding, the standard alphabet, and
+    // non-zero trailing bits.
+    let hb = b64(h.as_bytes());
+    let mut padded_claims = c.clone();
+    while b64(padded_claims.as_bytes()).len() % 4 != 2 {
+        padded_claims.push(' ');
+    }
+    let cb = b64(padded_claims.as_bytes());
+    assert!(
+        app.is_active(&client, &sign_segments(&app, &hb, &cb)).await,
+        "canonical control"
+    );
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = cb.as_bytes()[cb.len() - 1];
+    let idx = alphabet.iter().position(|a| *a == last).unwrap();
+    let sloppy_last = alphabet[idx ^ 1] as char;
+    let sloppy = format!("{}{}", &cb[..cb.len() - 1], sloppy_last);
+    refused(
+        &app,
+        &client,
+        &sign_segments(&app, &hb, &sloppy),
+        "trailing bits",
+    )
+    .await;
+    refused(
+        &app,
+        &client,
+        &sign_segments(&app, &hb, &format!("{cb}==")),
+        "padding",
+    )
+    .await;
+    let standard = STANDARD
+        .encode(padded_claims.as_bytes())
+        .trim_end_matches('=')
+        .to_owned();
+    if standard != cb {
+        refused(
+            &app,
+            &client,
+            &sign_segments(&app, &hb, &standard),
+            "standard alphabet",
+        )
+        .await;
+    }
+
+    assert_eq!(
+        app.row_counts().await,
+        before,
+        "no attack changed the store"
+    );
+}
+
+async fn tokens_of_other_kinds_are_not_access_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    refused(&app, &client, id_token, "ID token as access token").await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let res = app
+        .http
+        .get(app.url("/userinfo"))
+        .header("authorization", format!("Bearer {refresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "a refresh token is not a bearer token");
+}
+
+async fn a_megabyte_token_is_refused_unread(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let huge = "A".repeat(1 << 20);
+    let res = app
+        .post_as("/introspect", &client, &[("token", &huge)])
+        .await;
+    assert_oauth_error(res, 413, "invalid_request").await;
+    let res = app
+        .http
+        .get(app.url("/userinfo"))
+        .header("authorization", format!("Bearer {huge}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error(), "{}", res.status());
+}
+
+both_backends!(
+    forged_tokens_are_refused,
+    tokens_of_other_kinds_are_not_access_tokens,
+    a_megabyte_token_is_refused_unread,
+);
