@@ -227,7 +227,7 @@ async fn forged_tokens_are_refused(backend: Backend) {
     }
 
     // Duplicate JSON keys: two parsers could disagree on which one counts.
-    let dup = c.replacen("{", &format!("{{\"sub\":\"admin\","), 1);
+    let dup = c.replacen('{', "{\"sub\":\"admin\",", 1);
     refused(&app, &client, &sign_ours(&app, &h, &dup), "duplicate keys").await;
 
     // Non-canonical base64url of a signed message: padding, the standard alphabet, and
