@@ -71,12 +71,3 @@ CREATE TABLE signing_keys (
 -- At most one key signs at a time; two instances racing to create the first key
 -- cannot both win.
 CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (state) WHERE state = 'active';
-
-CREATE TABLE audit_events (
-    id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    at        BIGINT NOT NULL,
-    kind      TEXT NOT NULL,
-    client_id TEXT,
-    user_id   TEXT,
-    detail    TEXT
-);

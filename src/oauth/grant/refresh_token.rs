@@ -7,7 +7,7 @@
 //! scope widening) run first and change nothing.
 
 use super::{TokenResponse, issue};
-use crate::domain::{GrantType, Scope};
+use crate::domain::Scope;
 use crate::oauth::OAuthError;
 use crate::services::Services;
 use crate::store::{ClientRecord, GrantRecord, Redemption};
@@ -68,11 +68,6 @@ pub async fn exchange(
         }
         None => client.id.clone(),
     };
-    if !client.may_use(GrantType::RefreshToken) {
-        return Err(OAuthError::UnauthorizedClient(
-            "this client may not use the refresh_token grant".into(),
-        ));
-    }
 
     let (new_token, row) = issue::new_refresh_token(services, &record.grant.id, now)?;
     match services.store.rotate_refresh(&old_hash, &row, now).await? {
