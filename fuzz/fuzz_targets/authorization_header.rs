@@ -22,9 +22,17 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((id, secret)) = parse_basic(header) {
         let again = format!(
             "Basic {}",
-            STANDARD.encode(format!("{}:{}", form_encode(id.as_str()), form_encode(&secret)))
+            STANDARD.encode(format!(
+                "{}:{}",
+                form_encode(id.as_str()),
+                form_encode(&secret)
+            ))
         );
-        let (id2, secret2) = parse_basic(&again).expect("re-encoded credentials parse");
-        assert_eq!((id, secret), (id2, secret2));
+        // Percent-encoding can grow the value past the header bound; within it, the
+        // re-encoded credentials must parse back to the same pair.
+        if again.len() <= 1024 {
+            let (id2, secret2) = parse_basic(&again).expect("re-encoded credentials parse");
+            assert_eq!((id, secret), (id2, secret2));
+        }
     }
 });

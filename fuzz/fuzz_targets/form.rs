@@ -10,7 +10,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(form) = Form::parse(data) else {
         return;
     };
-    for name in ["grant_type", "code", "refresh_token", "scope", "token", "client_id"] {
+    for name in [
+        "grant_type",
+        "code",
+        "refresh_token",
+        "scope",
+        "token",
+        "client_id",
+    ] {
         assert!(form.get(name).is_none_or(|v| !v.is_empty()));
     }
     let _ = TokenRequest::parse(&form);

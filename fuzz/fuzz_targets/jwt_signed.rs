@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (header, claims) = (&data[..split], &data[split + 1..]);
-    let message = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
     let key: &EncodingKey = &keys.active.encoding;
     let Ok(signature) = sign(message.as_bytes(), key, Algorithm::ES256) else {
         return;

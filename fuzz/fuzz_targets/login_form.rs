@@ -16,5 +16,7 @@ fuzz_target!(|data: &[u8]| {
         let again = Username::parse(u.as_str()).expect("a normalised username parses");
         assert_eq!(again, u);
     }
-    let _ = form.get("csrf_token").map(sigil::token::opaque::CsrfToken::parse);
+    let _ = form
+        .get("csrf_token")
+        .map(sigil::token::opaque::CsrfToken::parse);
 });

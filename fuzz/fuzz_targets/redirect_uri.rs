@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(requested, registered);
     }
     if r.matches(requested, true) && requested != registered {
-        assert!(registered.starts_with("http://127.0.0.1") || registered.starts_with("http://[::1]"));
+        assert!(
+            registered.starts_with("http://127.0.0.1") || registered.starts_with("http://[::1]")
+        );
         assert!(requested.starts_with("http://127.0.0.1") || requested.starts_with("http://[::1]"));
     }
 });
