@@ -5,6 +5,7 @@
 //! `queue` more wait; past that a login is refused as busy rather than queued forever.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -51,6 +52,9 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified against when the user does not exist so
     /// that an unknown user costs the same time as a wrong password.
     dummy: Arc<str>,
+    /// Argon2 verifications run so far: every login attempt adds exactly one, whether
+    /// or not the user exists (the basis of a metric, and of the enumeration test).
+    verifications: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -70,6 +74,7 @@ impl PasswordHasher {
             running: Arc::new(Semaphore::new(concurrency.max(1))),
             waiting: Arc::new(Semaphore::new(concurrency.max(1) + queue)),
             dummy: dummy.into(),
+            verifications: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -101,8 +106,10 @@ impl PasswordHasher {
             password.to_owned()
         };
         let params = self.params;
+        let counter = self.verifications.clone();
         self.run(move || {
             let ok = verify_blocking(&stored, password.as_bytes());
+            counter.fetch_add(1, Ordering::Relaxed);
             if !ok || !known || too_long {
                 return Ok(Verified::No);
             }
@@ -116,6 +123,10 @@ impl PasswordHasher {
             }
         })
         .await
+    }
+
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(
@@ -159,9 +170,40 @@ fn hash_blocking(params: &HashParams, password: &[u8]) -> Result<String, CryptoE
         .map_err(|e| CryptoError::Password(e.to_string()))
 }
 
-/// A malformed stored hash verifies as false: the stored value is ours, but a broken row
-/// must never let anyone in.
+/// Cost limits a stored hash must respect before argon2 sees it. Stored hashes are
+/// sigil's own, but a corrupted or planted row must cost a refusal, not gigabytes of
+/// memory or a panic: argon2 0.5's parameter check multiplies `8 * p` unchecked, which
+/// overflows for a huge `p` (found by `fuzz/fuzz_targets/phc.rs`).
+const MAX_MEMORY_KIB: u32 = 1 << 20;
+const MAX_ITERATIONS: u32 = 64;
+const MAX_PARALLELISM: u32 = 64;
+
+/// The cost parameters of a stored argon2id PHC string, read without argon2's own
+/// parameter parsing, or `None` if the string is anything else or out of bounds.
+pub fn phc_params(stored: &str) -> Option<HashParams> {
+    let parsed = PasswordHash::new(stored).ok()?;
+    if parsed.algorithm != argon2::ARGON2ID_IDENT || parsed.version != Some(0x13) {
+        return None;
+    }
+    let get = |name: &str| parsed.params.get_decimal(name);
+    let found = HashParams {
+        memory_kib: get("m")?,
+        iterations: get("t")?,
+        parallelism: get("p")?,
+    };
+    let in_bounds = (1..=MAX_PARALLELISM).contains(&found.parallelism)
+        && (1..=MAX_ITERATIONS).contains(&found.iterations)
+        && (8 * found.parallelism..=MAX_MEMORY_KIB).contains(&found.memory_kib);
+    in_bounds.then_some(found)
+}
+
+/// A malformed or out-of-bounds stored hash verifies as false: a broken row must never
+/// let anyone in, nor take the server down.
 fn verify_blocking(stored: &str, password: &[u8]) -> bool {
+    if phc_params(stored).is_none() {
+        tracing::error!("a stored password hash is malformed or out of bounds");
+        return false;
+    }
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
@@ -169,19 +211,10 @@ fn verify_blocking(stored: &str, password: &[u8]) -> bool {
     Argon2::default().verify_password(password, &parsed).is_ok()
 }
 
-/// Whether a stored PHC string is argon2id with exactly `params`; anything unparsable
-/// is "no", which leads to a re-hash on the next successful login.
+/// Whether a stored PHC string is argon2id with exactly `params`; anything else is "no",
+/// which leads to a re-hash on the next successful login.
 pub fn uses_params(stored: &str, params: &HashParams) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return false;
-    };
-    let Ok(found) = Params::try_from(&parsed) else {
-        return false;
-    };
-    parsed.algorithm == argon2::ARGON2ID_IDENT
-        && found.m_cost() == params.memory_kib
-        && found.t_cost() == params.iterations
-        && found.p_cost() == params.parallelism
+    phc_params(stored).is_some_and(|found| found == *params)
 }
 
 #[cfg(test)]
@@ -234,6 +267,26 @@ mod tests {
             "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$",
         ] {
             assert_eq!(h.verify(Some(bad), "").await.unwrap(), Verified::No);
+        }
+    }
+
+    #[test]
+    fn phc_parameters_are_bounded_before_argon2_sees_them() {
+        let ok = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+        assert_eq!(phc_params(ok), Some(HashParams::default()));
+        for bad in [
+            // Found by the fuzzer: argon2 0.5 overflows on 8 * p.
+            "$argon2id$v=1$m=19456,t=2,p=944562221$clJOnQ",
+            "$argon2id$v=19$m=19456,t=2,p=944562221$c29tZXNhbHQ$aGFzaA",
+            "$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$aGFzaA",
+            "$argon2id$v=19$m=19456,t=100000,p=1$c29tZXNhbHQ$aGFzaA",
+            "$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA",
+            "$argon2id$v=16$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA",
+            "$argon2id$v=19$m=4,t=2,p=1$c29tZXNhbHQ$aGFzaA",
+        ] {
+            assert_eq!(phc_params(bad), None, "{bad}");
+            assert!(!uses_params(bad, &HashParams::default()));
+            assert!(!verify_blocking(bad, b"x"));
         }
     }
 

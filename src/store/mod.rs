@@ -47,34 +47,42 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// The store, chosen once at start-up: one trait per aggregate, gathered here.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: UserStore + ClientStore + GrantStore + KeyStore + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
+}
 
-    // Users.
+/// People and their browser sessions.
+#[async_trait]
+pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: &NewUser) -> Result<(), StoreError>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
     async fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
     async fn set_password_hash(&self, user_id: &str, phc: &str) -> Result<(), StoreError>;
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError>;
     async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError>;
-
-    // Clients.
-    async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError>;
-    async fn client(&self, id: &str) -> Result<Option<ClientRecord>, StoreError>;
-    async fn list_clients(&self) -> Result<Vec<ClientRecord>, StoreError>;
-    async fn delete_client(&self, id: &str) -> Result<(), StoreError>;
-
-    // Browser sessions.
     async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
     async fn session(
         &self,
         id_hash: &[u8],
         now: UnixTime,
     ) -> Result<Option<SessionRecord>, StoreError>;
+}
 
-    // Authorization codes.
+/// OAuth clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError>;
+    async fn client(&self, id: &str) -> Result<Option<ClientRecord>, StoreError>;
+    async fn list_clients(&self) -> Result<Vec<ClientRecord>, StoreError>;
+    async fn delete_client(&self, id: &str) -> Result<(), StoreError>;
+}
+
+/// Authorization codes, grants (refresh-token families) and refresh tokens.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
     async fn create_code(&self, code: &CodeRecord) -> Result<(), StoreError>;
     async fn code(&self, code_hash: &[u8]) -> Result<Option<CodeRecord>, StoreError>;
     /// Consumes the code and records its grant (and the grant's first refresh token) in
@@ -86,13 +94,6 @@ pub trait Store: Send + Sync + 'static {
         refresh: Option<&NewRefreshToken>,
         now: UnixTime,
     ) -> Result<Redemption, StoreError>;
-
-    // Grants (refresh-token families).
-    async fn create_grant(
-        &self,
-        grant: &GrantRecord,
-        refresh: Option<&NewRefreshToken>,
-    ) -> Result<(), StoreError>;
     async fn refresh_token(&self, token_hash: &[u8]) -> Result<Option<RefreshRecord>, StoreError>;
     /// Marks `old` rotated and stores `new` in the same family, in one transaction, only
     /// if `old` was still current and its family unrevoked; otherwise writes nothing.
@@ -104,8 +105,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Redemption, StoreError>;
     /// Revokes a whole family. Returns whether it was live before.
     async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> Result<bool, StoreError>;
+}
 
-    // Signing keys.
+/// Signing keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
 }

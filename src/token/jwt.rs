@@ -78,6 +78,34 @@ pub fn verify_access(
     if token.len() > MAX_JWT_LEN {
         return Err(TokenError::Invalid("too long"));
     }
+    // The issuer is part of what was verified, so it is part of the key.
+    let digest = {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(issuer.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(token.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    };
+    let claims = match keys.verified.get(&digest) {
+        Some(claims) => claims,
+        None => {
+            let claims = verify_signature_and_claims(keys, token, issuer)?;
+            keys.verified.insert(digest, claims.clone());
+            claims
+        }
+    };
+    check_times(&claims, now)?;
+    Ok(claims)
+}
+
+/// Everything about a token that does not depend on the time.
+fn verify_signature_and_claims(
+    keys: &KeySet,
+    token: &str,
+    issuer: &str,
+) -> Result<AccessClaims, TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
     if header.alg != Algorithm::ES256 {
         return Err(TokenError::Invalid("alg"));
@@ -93,14 +121,21 @@ pub fn verify_access(
 
     let mut validation = Validation::new(Algorithm::ES256);
     validation.set_issuer(&[issuer]);
-    validation.validate_exp = false; // checked below against our clock
+    validation.validate_exp = false; // checked in check_times against our clock
     validation.validate_nbf = false;
-    validation.validate_aud = false; // the resource server's decision, not ours
+    validation.validate_aud = false; // checked below: exactly ours, as a string
     validation.required_spec_claims.clear();
     validation.leeway = 0;
     let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
         .map_err(|_| TokenError::Invalid("signature or claims"))?
         .claims;
+    if claims.aud != issuer {
+        return Err(TokenError::Invalid("audience"));
+    }
+    Ok(claims)
+}
+
+fn check_times(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
     if claims.exp <= now {
         return Err(TokenError::Invalid("expired"));
     }
@@ -110,8 +145,74 @@ pub fn verify_access(
     if claims.nbf.is_some_and(|nbf| nbf > now) {
         return Err(TokenError::Invalid("not yet valid"));
     }
-    if claims.aud != issuer {
-        return Err(TokenError::Invalid("audience"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::crypto::keys::MasterKey;
+    use crate::store::KeyState;
+    use crate::token::keyring::new_key_record;
+
+    const ISS: &str = "https://sigil.test";
+
+    fn keys() -> KeySet {
+        crate::crypto::jwt_provider::install();
+        let master = MasterKey::from_bytes(&[1u8; 32]).unwrap();
+        let record = new_key_record(&master, KeyState::Active, &SystemClock).unwrap();
+        KeySet::from_records(&master, &[record]).unwrap()
     }
-    Ok(claims)
+
+    fn claims(now: UnixTime) -> AccessClaims {
+        AccessClaims {
+            iss: ISS.into(),
+            sub: "s".into(),
+            aud: ISS.into(),
+            exp: now + 600,
+            iat: now,
+            nbf: None,
+            jti: "j".into(),
+            client_id: "c".into(),
+            scope: "read".into(),
+            gid: "g".into(),
+            auth_time: None,
+        }
+    }
+
+    #[test]
+    fn mint_then_verify_and_expiry_applies_to_cached_tokens() {
+        let keys = keys();
+        let now = 1_800_000_000;
+        let token = mint_access(&keys, &claims(now)).unwrap();
+        assert_eq!(verify_access(&keys, &token, ISS, now).unwrap(), claims(now));
+        // Second time from the cache, and still subject to the clock.
+        assert!(verify_access(&keys, &token, ISS, now + 1).is_ok());
+        assert!(verify_access(&keys, &token, ISS, now + 600).is_err());
+        assert!(verify_access(&keys, &token, "https://other.test", now).is_err());
+    }
+
+    #[test]
+    fn id_tokens_and_other_keys_do_not_verify_as_access_tokens() {
+        let keys = keys();
+        let now = 1_800_000_000;
+        let id = mint_id(
+            &keys,
+            &IdClaims {
+                iss: ISS.into(),
+                sub: "s".into(),
+                aud: "c".into(),
+                azp: "c".into(),
+                exp: now + 600,
+                iat: now,
+                auth_time: now,
+                nonce: None,
+            },
+        )
+        .unwrap();
+        assert!(verify_access(&keys, &id, ISS, now).is_err());
+        let token = mint_access(&keys, &claims(now)).unwrap();
+        assert!(verify_access(&self::keys(), &token, ISS, now).is_err());
+    }
 }

@@ -12,6 +12,10 @@ use crate::clock::Clock;
 use crate::crypto::CryptoError;
 use crate::crypto::keys::{MasterKey, generate_es256, p256_coordinates};
 use crate::store::{KeyState, SigningKeyRecord, Store, StoreError};
+use crate::token::verified::VerifiedCache;
+
+/// About 10 MB at most: enough for every live token of a busy deployment's hot set.
+const VERIFIED_CACHE_ENTRIES: usize = 20_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyRingError {
@@ -34,6 +38,8 @@ pub struct KeySet {
     pub verifiers: HashMap<String, DecodingKey>,
     /// The JWKS document, rendered once per key change.
     pub jwks: Arc<str>,
+    /// Access tokens already verified under these keys.
+    pub verified: VerifiedCache,
 }
 
 impl KeySet {
@@ -138,5 +144,6 @@ fn build_set(master: &MasterKey, records: &[SigningKeyRecord]) -> Result<KeySet,
         },
         verifiers,
         jwks: serde_json::json!({ "keys": jwks }).to_string().into(),
+        verified: VerifiedCache::new(VERIFIED_CACHE_ENTRIES),
     })
 }

@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod keyring;
 pub mod opaque;
+pub mod verified;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {

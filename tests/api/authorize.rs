@@ -93,10 +93,24 @@ async fn unknown_user_and_wrong_password_read_the_same(backend: Backend) {
         .await
         .unwrap();
     let params = app.authorize_params(&client, &[]);
+    let verified = app.services.passwords.verifications();
     let wrong = app.login(&params, "alice", "not the password").await;
+    assert_eq!(app.services.passwords.verifications(), verified + 1);
     assert_eq!(wrong.status(), 200);
     let wrong = wrong.text().await.unwrap();
     let unknown = app.login(&params, "mallory", PASSWORD).await;
+    // The same argon2 work for a user who does not exist (against a dummy hash), so
+    // the response time does not tell either.
+    assert_eq!(app.services.passwords.verifications(), verified + 2);
+    let invalid_name = app.login(&params, "a b", PASSWORD).await;
+    assert_eq!(app.services.passwords.verifications(), verified + 3);
+    assert!(
+        invalid_name
+            .text()
+            .await
+            .unwrap()
+            .contains("Invalid username or password.")
+    );
     assert_eq!(unknown.status(), 200);
     let unknown = unknown.text().await.unwrap();
     let message = "Invalid username or password.";

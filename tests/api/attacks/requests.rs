@@ -85,6 +85,7 @@ async fn look_alike_usernames_are_one_account(backend: Backend) {
 async fn crlf_never_reaches_a_header(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
+    let before = app.row_counts().await;
     let evil_state = "x\r\nSet-Cookie: evil=1";
     let params = app.authorize_params(&client, &[("state", evil_state), ("prompt", "none")]);
     let res = app.get_authorize(&params).await;
@@ -112,11 +113,13 @@ async fn crlf_never_reaches_a_header(backend: Backend) {
     let res = app.get_authorize(&params).await;
     assert_eq!(res.status(), 400);
     assert!(res.headers().get("x-evil").is_none());
+    assert_eq!(app.row_counts().await, before);
 }
 
 async fn no_open_redirect_through_errors(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
+    let before = app.row_counts().await;
     let evil = "https://evil.example/steal";
     let cases = [
         vec![
@@ -145,6 +148,7 @@ async fn no_open_redirect_through_errors(backend: Backend) {
             "the page does not link to it"
         );
     }
+    assert_eq!(app.row_counts().await, before);
 }
 
 async fn pkce_cannot_be_downgraded_at_the_token_endpoint(backend: Backend) {
