@@ -9,7 +9,7 @@ use super::extract::{form_body, query_form};
 use super::pages::{LoginForm, error_page, login_page};
 use crate::login::{self, LoginError};
 use crate::oauth::OAuthError;
-use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, ErrorRedirect, Prompt};
+use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Outcome};
 use crate::oauth::form::Form;
 use crate::services::Services;
 use crate::token::opaque::CsrfToken;
@@ -61,27 +61,13 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
         Ok(r) => r,
         Err(e) => return authorize_failure(services, e),
     };
-    if request.prompt != Prompt::Login {
-        let cookie = req.cookie(SESSION_COOKIE);
-        match login::current_user(services, cookie.as_ref().map(Cookie::value)).await {
-            Ok(Some((user, auth_time))) => {
-                return match authorize::issue_code(services, &request, &user.id, auth_time).await {
-                    Ok(location) => redirect(&location).finish(),
-                    Err(e) => oauth_error_response(&e),
-                };
-            }
-            Ok(None) => {}
+    let cookie = req.cookie(SESSION_COOKIE);
+    let request =
+        match authorize::proceed(services, request, cookie.as_ref().map(Cookie::value)).await {
+            Ok(Outcome::Redirect(location)) => return redirect(&location).finish(),
+            Ok(Outcome::Login(request)) => request,
             Err(e) => return oauth_error_response(&e),
-        }
-    }
-    if request.prompt == Prompt::None {
-        let r = ErrorRedirect {
-            redirect_uri: request.redirect_uri.clone(),
-            state: request.state.clone(),
-            error: OAuthError::LoginRequired,
         };
-        return redirect(&r.location(&services.config.issuer)).finish();
-    }
     let csrf = match CsrfToken::generate() {
         Ok(t) => t,
         Err(e) => return oauth_error_response(&e.into()),

@@ -106,6 +106,39 @@ pub async fn validate(
     })
 }
 
+/// What /authorize does with a checked request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Send the browser here (a code, or an error the client asked for with prompt=none).
+    Redirect(String),
+    /// Show the login form for this request.
+    Login(Box<AuthorizeRequest>),
+}
+
+/// Decides between a code for the session's user, `login_required`, and the login form.
+pub async fn proceed(
+    services: &Services,
+    request: AuthorizeRequest,
+    session_cookie: Option<&str>,
+) -> Result<Outcome, OAuthError> {
+    if request.prompt != Prompt::Login
+        && let Some((user, auth_time)) =
+            crate::login::current_user(services, session_cookie).await?
+    {
+        let location = issue_code(services, &request, &user.id, auth_time).await?;
+        return Ok(Outcome::Redirect(location));
+    }
+    if request.prompt == Prompt::None {
+        let error = ErrorRedirect {
+            redirect_uri: request.redirect_uri,
+            state: request.state,
+            error: OAuthError::LoginRequired,
+        };
+        return Ok(Outcome::Redirect(error.location(&services.config.issuer)));
+    }
+    Ok(Outcome::Login(Box::new(request)))
+}
+
 /// Issues a code for `user_id` and returns the redirect that delivers it.
 pub async fn issue_code(
     services: &Services,
