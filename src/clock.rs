@@ -7,8 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// Seconds since the Unix epoch. Signed so that arithmetic on expiries never wraps.
-pub type UnixTime = i64;
+pub use sigil_domain::UnixTime;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> UnixTime;

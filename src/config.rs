@@ -185,10 +185,14 @@ impl RawConfig {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 StoreConfig::Postgres { url }
             }
+            Some(url) if url.starts_with("sqlite:") => StoreConfig::Sqlite {
+                path: sqlite_path_of(&url)?,
+            },
             Some(_) => {
                 return Err(ConfigError::Invalid {
                     name: "DATABASE_URL",
-                    message: "must be a postgres:// URL (leave unset for the embedded store)"
+                    message: "must be a postgres:// or sqlite:// URL \
+                        (or unset, for the embedded store)"
                         .into(),
                 });
             }
@@ -242,6 +246,28 @@ impl RawConfig {
             db_max_connections: self.db_max_connections.unwrap_or(10).max(1),
         })
     }
+}
+
+/// The file of a `sqlite:` URL as sqlx users write it: `sqlite://sigil.db` and
+/// `sqlite:sigil.db` are relative paths, `sqlite:///var/lib/sigil.db` an absolute one.
+/// Connection options are sigil's to choose (WAL, foreign keys, create when missing), so
+/// a URL carrying its own (`?mode=…`) is refused rather than half-honoured.
+fn sqlite_path_of(url: &str) -> Result<PathBuf, ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid {
+        name: "DATABASE_URL",
+        message: message.into(),
+    };
+    let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    if path.contains('?') || path.contains('#') {
+        return Err(invalid(
+            "a sqlite:// URL takes no options; sigil sets its own",
+        ));
+    }
+    if path.is_empty() || path == ":memory:" {
+        return Err(invalid("a sqlite:// URL must name a database file"));
+    }
+    Ok(PathBuf::from(path))
 }
 
 fn check_issuer(raw: &str) -> Result<String, ConfigError> {
@@ -312,6 +338,36 @@ mod tests {
         assert!(c.is_https());
         assert!(matches!(c.store, StoreConfig::Postgres { .. }));
         assert!(matches!(c.revocation, RevocationConfig::Redis { .. }));
+    }
+
+    #[test]
+    fn a_sqlite_database_url_selects_the_embedded_store() {
+        for (url, path) in [
+            ("sqlite://sigil.db", "sigil.db"),
+            ("sqlite:data/sigil.db", "data/sigil.db"),
+            (
+                "sqlite:///var/lib/sigil/sigil.db",
+                "/var/lib/sigil/sigil.db",
+            ),
+        ] {
+            let env = [("DATABASE_URL", url)];
+            let c = Config::load(None, &|name: &str| {
+                env.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+            .unwrap();
+            assert_eq!(c.store, StoreConfig::Sqlite { path: path.into() }, "{url}");
+        }
+        for bad in ["sqlite://", "sqlite::memory:", "sqlite://x.db?mode=ro"] {
+            let env = [("DATABASE_URL", bad)];
+            let r = Config::load(None, &|name: &str| {
+                env.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            });
+            assert!(r.is_err(), "{bad}");
+        }
     }
 
     #[test]

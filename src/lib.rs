@@ -25,7 +25,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
-pub mod domain;
 pub mod http;
 pub mod login;
 pub mod oauth;
@@ -34,3 +33,5 @@ pub mod revocation;
 pub mod services;
 pub mod store;
 pub mod token;
+
+pub use sigil_domain as domain;

@@ -5,13 +5,15 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let cli = sigil::cli::Cli::parse();
+    // Logs go to stderr only: stdout carries a command's result and nothing else.
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("SIGIL_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_env("SIGIL_LOG")
+                .unwrap_or_else(|_| EnvFilter::new(cli.default_log_filter())),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = sigil::cli::Cli::parse();
     match sigil::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -1,14 +1,19 @@
 //! The service layer's handle on everything it needs: configuration, the clock, the
 //! store and revocation list chosen at start-up, the keys and the password pool.
 //! Built once by [`crate::app`]; protocol code takes `&Services`, never an HTTP type.
+//!
+//! It sits below the protocols and above what they use: nothing here knows OAuth's
+//! error codes or any HTTP type.
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
-use crate::revocation::RevocationList;
+use crate::revocation::{RevocationError, RevocationList};
 use crate::store::Store;
+use crate::token::claims::AccessClaims;
+use crate::token::jwt;
 use crate::token::keyring::KeyRing;
 
 pub struct Services {
@@ -21,20 +26,30 @@ pub struct Services {
 }
 
 impl Services {
-    /// How long a revocation-list entry for a whole grant must live: as long as the
-    /// longest-lived access token minted under it, plus a margin for one minted while
-    /// the revocation was being written.
-    pub fn grant_revocation_ttl(&self) -> u64 {
-        u64::try_from(self.config.access_token_ttl + 60).unwrap_or(u64::MAX)
-    }
-
-    /// Revokes a grant everywhere: its family in the store (no more refreshes), then its
-    /// access tokens on the revocation list.
-    pub async fn revoke_grant(&self, grant_id: &str) -> Result<(), crate::oauth::OAuthError> {
-        self.store.revoke_grant(grant_id, self.clock.now()).await?;
-        self.revocation
-            .revoke_grant(grant_id, self.grant_revocation_ttl())
-            .await?;
-        Ok(())
+    /// The one check of an access token, behind /introspect, /userinfo and /revoke: its
+    /// signature and claims (a JWT of ours, for us, unexpired), then the revocation list.
+    /// `None` for anything not live. An error only when the revocation list cannot
+    /// answer, which every caller must treat as "unknown", never as live (fail closed).
+    pub async fn live_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<AccessClaims>, RevocationError> {
+        let now = self.clock.now();
+        let keys = self.keys.current();
+        let claims = match jwt::verify_access(&keys, token, &self.config.issuer, now) {
+            Ok(claims) => claims,
+            Err(e) => {
+                tracing::debug!(error = %e, "access token refused");
+                return Ok(None);
+            }
+        };
+        if self
+            .revocation
+            .is_revoked(&claims.jti, claims.gid.as_str())
+            .await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(claims))
     }
 }

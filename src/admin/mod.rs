@@ -3,7 +3,7 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::passwords::PasswordHasher;
-use crate::domain::{GrantType, RedirectUri, Scope, Username};
+use crate::domain::{ClientId, Email, GrantType, RedirectUri, Scope, UserId, Username};
 use crate::store::{ClientRecord, NewUser, Store, StoreError};
 use crate::token::opaque::ClientSecret;
 
@@ -71,9 +71,9 @@ pub async fn register_client(
         Some(ClientSecret::generate()?)
     };
     let record = ClientRecord {
-        id: crate::crypto::random_id()?,
+        id: crate::crypto::new_id(ClientId::from_random)?,
         name: name.to_owned(),
-        secret_hash: secret.as_ref().map(|s| s.hash().to_vec()),
+        secret_hash: secret.as_ref().map(ClientSecret::hash),
         redirect_uris,
         grant_types,
         scope,
@@ -94,21 +94,71 @@ pub async fn create_user(
 ) -> Result<NewUser, AdminError> {
     let name =
         Username::parse(username).map_err(|e| AdminError::Invalid(format!("username: {e}")))?;
-    if let Some(e) = email
-        && (e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace))
-    {
-        return Err(AdminError::Invalid("email is not an email address".into()));
-    }
-    if password.is_empty() {
-        return Err(AdminError::Invalid("empty password".into()));
-    }
+    let email = email
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    check_new_password(password)?;
     let user = NewUser {
-        id: crate::crypto::random_id()?,
-        username: name.as_str().to_owned(),
-        email: email.map(str::to_owned),
+        id: crate::crypto::new_id(UserId::from_random)?,
+        username: name,
+        email,
         password_hash: hasher.hash(password).await?,
         created_at: now,
     };
     store.create_user(&user).await?;
     Ok(user)
+}
+
+/// The shortest password sigil accepts, in characters (OWASP ASVS 6.2.1).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// The rules a new password must meet. Nothing is truncated: a long passphrase is hashed
+/// whole, up to the bound the login form also applies.
+pub fn check_new_password(password: &str) -> Result<(), AdminError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AdminError::Invalid(format!(
+            "the password must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if password.len() > crate::crypto::passwords::MAX_PASSWORD_BYTES {
+        return Err(AdminError::Invalid(format!(
+            "the password must be at most {} bytes",
+            crate::crypto::passwords::MAX_PASSWORD_BYTES
+        )));
+    }
+    Ok(())
+}
+
+/// Sets a user's password (argon2id, the current parameters).
+pub async fn set_password(
+    store: &dyn Store,
+    hasher: &PasswordHasher,
+    username: &Username,
+    password: &str,
+) -> Result<(), AdminError> {
+    check_new_password(password)?;
+    let user = store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| AdminError::Invalid(format!("no user {username}")))?;
+    let phc = hasher.hash(password).await?;
+    store.set_password_hash(&user.id, &phc).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_have_a_floor_in_characters_and_a_ceiling_in_bytes() {
+        assert!(check_new_password("1234567").is_err());
+        assert!(check_new_password("12345678").is_ok());
+        // Eight characters of two bytes each are eight characters.
+        assert!(check_new_password("éééééééé").is_ok());
+        assert!(check_new_password(&"x".repeat(64)).is_ok());
+        assert!(check_new_password(&"x".repeat(1024)).is_ok());
+        assert!(check_new_password(&"x".repeat(1025)).is_err());
+    }
 }

@@ -6,27 +6,23 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use serde_json::json;
 
-use super::{ClientsCommand, CreateClient, UsersCommand};
-use crate::admin::{ClientSpec, create_user, register_client};
+use super::{ClientsCommand, CreateClient, UsersCommand, print};
+use crate::admin::{ClientSpec, create_user, register_client, set_password};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
-use crate::domain::{RedirectUri, Username};
-use crate::store::{ClientRecord, Store};
+use crate::domain::{ClientId, RedirectUri, Username};
+use crate::store::{ClientRecord, SchemaStatus, Store};
 
+/// Opens the store for an admin command. Only `migrate` and `serve` change the schema:
+/// an admin command against a database that lacks migrations says so and stops.
 async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = crate::store::open(&config.store, 2).await?;
-    if config.auto_migrate {
-        store.migrate().await?;
-    }
-    Ok(store)
-}
-
-fn print(json_out: bool, value: serde_json::Value, human: String) {
-    if json_out {
-        println!("{value}");
-    } else {
-        println!("{human}");
+    match store.schema_status().await? {
+        SchemaStatus::Current => Ok(store),
+        SchemaStatus::Behind { pending } => bail!(
+            "the database is not migrated ({pending} migration(s) pending); run `sigil migrate` first"
+        ),
     }
 }
 
@@ -57,8 +53,9 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
             Ok(())
         }
         ClientsCommand::Delete { client_id, json } => {
+            let id = ClientId::parse(&client_id).map_err(|e| anyhow::anyhow!("client id: {e}"))?;
             store
-                .delete_client(&client_id)
+                .delete_client(&id)
                 .await
                 .with_context(|| format!("client {client_id}"))?;
             print(
@@ -116,15 +113,7 @@ fn password_from_stdin() -> anyhow::Result<String> {
         .or_else(|| raw.strip_suffix('\n'))
         .unwrap_or(&raw)
         .to_owned();
-    if pw.is_empty() {
-        bail!("empty password on stdin");
-    }
-    if pw.len() > crate::crypto::passwords::MAX_PASSWORD_BYTES {
-        bail!(
-            "password longer than {} bytes",
-            crate::crypto::passwords::MAX_PASSWORD_BYTES
-        );
-    }
+    crate::admin::check_new_password(&pw)?;
     Ok(pw)
 }
 
@@ -157,13 +146,8 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::SetPassword { username, json, .. } => {
             let name =
                 Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-            let user = store
-                .user_by_username(name.as_str())
-                .await?
-                .with_context(|| format!("no user {}", name.as_str()))?;
             let password = password_from_stdin()?;
-            let phc = hasher()?.hash(&password).await?;
-            store.set_password_hash(&user.id, &phc).await?;
+            set_password(store.as_ref(), &hasher()?, &name, &password).await?;
             print(
                 json,
                 json!({ "updated": name.as_str() }),
@@ -174,7 +158,7 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             let name =
                 Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
             store
-                .set_user_disabled(name.as_str(), true)
+                .set_user_disabled(&name, true)
                 .await
                 .with_context(|| format!("user {}", name.as_str()))?;
             print(

@@ -30,8 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve,
-    /// Apply database migrations and exit.
-    Migrate,
+    /// Apply database migrations and exit. The only command besides `serve` that changes
+    /// the schema.
+    Migrate(JsonFlag),
     /// Manage OAuth clients.
     #[command(subcommand)]
     Clients(ClientsCommand),
@@ -119,15 +120,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_process_env(cli.config.as_deref()).context("configuration")?;
     match cli.command {
         Command::Serve => serve(config).await,
-        Command::Migrate => {
-            let store = crate::store::open(&config.store, 2).await?;
-            store.migrate().await?;
-            println!("migrations applied");
-            Ok(())
-        }
+        Command::Migrate(f) => migrate(config, f.json).await,
         Command::Clients(cmd) => admin::clients(config, cmd).await,
         Command::Users(cmd) => admin::users(config, cmd).await,
     }
+}
+
+impl Cli {
+    /// How much `serve` logs by default, and how little every other command does: an
+    /// admin command's output is its result on stdout, and its stderr stays quiet unless
+    /// something is wrong (`SIGIL_LOG` overrides both).
+    pub fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Serve => "info",
+            _ => "warn",
+        }
+    }
+}
+
+/// Prints a command's result: JSON with `--json`, a line for a person otherwise.
+fn print(json_out: bool, value: serde_json::Value, human: String) {
+    if json_out {
+        println!("{value}");
+    } else {
+        println!("{human}");
+    }
+}
+
+async fn migrate(config: Config, json: bool) -> anyhow::Result<()> {
+    use crate::store::SchemaStatus;
+    let store = crate::store::open(&config.store, 2).await?;
+    let applied = match store.schema_status().await? {
+        SchemaStatus::Current => 0,
+        SchemaStatus::Behind { pending } => pending,
+    };
+    store.migrate().await?;
+    print(
+        json,
+        serde_json::json!({ "applied": applied }),
+        format!("{applied} migration(s) applied; the schema is current"),
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

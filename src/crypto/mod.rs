@@ -48,6 +48,11 @@ pub fn random_id() -> Result<String, CryptoError> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
 }
 
+/// A fresh typed identifier from 128 random bits, e.g. `crypto::new_id(GrantId::from_random)`.
+pub fn new_id<T>(from_random: fn([u8; 16]) -> T) -> Result<T, CryptoError> {
+    Ok(from_random(random_bytes::<16>()?))
+}
+
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, data);
     let mut out = [0u8; 32];

@@ -1,15 +1,18 @@
 //! /authorize (GET and POST, OIDC Core §3.1.2.1) and the login form's POST /login.
+//!
+//! Only the browser's side lives here: cookies, the CSRF double submit and the pages.
+//! Every decision of the protocol (the request's checks, the session, the code) is taken
+//! by `oauth::authorize`.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::error::oauth_error_response;
+use super::error::{Refusal, oauth_error_response};
 use super::extract::{form_body, query_form};
 use super::pages::{LoginForm, error_page, login_page};
-use crate::login::{self, LoginError};
 use crate::oauth::OAuthError;
-use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Outcome};
+use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Outcome, SignInError};
 use crate::oauth::form::Form;
 use crate::services::Services;
 use crate::token::opaque::CsrfToken;
@@ -36,9 +39,8 @@ pub async fn authorize_post(
 }
 
 /// A request whose parameters cannot even be read has no trustworthy redirect_uri.
-fn refused(e: &OAuthError) -> HttpResponse {
-    let why = e.description().unwrap_or_else(|| e.code().to_owned());
-    error_page(&why)
+fn refused(e: &Refusal) -> HttpResponse {
+    error_page(&e.describe())
 }
 
 fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
@@ -86,8 +88,8 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
 fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
     let mut v = vec![
         ("response_type", "code".to_owned()),
-        ("client_id", request.client.id.clone()),
-        ("redirect_uri", request.redirect_uri.clone()),
+        ("client_id", request.client.id.as_str().to_owned()),
+        ("redirect_uri", request.redirect_uri.as_str().to_owned()),
         ("scope", request.scope.to_string()),
         ("code_challenge", request.challenge.as_str().to_owned()),
         ("code_challenge_method", "S256".to_owned()),
@@ -181,32 +183,24 @@ pub async fn login(
         return oauth_error_response(&OAuthError::ServerError);
     };
 
-    match login::authenticate(&services, username, password).await {
-        Ok(user) => {
-            let session = match login::start_session(&services, &user).await {
-                Ok(s) => s,
-                Err(e) => return oauth_error_response(&e),
-            };
-            let now = services.clock.now();
-            let location = match authorize::issue_code(&services, &request, &user.id, now).await {
-                Ok(l) => l,
-                Err(e) => return oauth_error_response(&e),
-            };
-            let session_cookie = Cookie::build(SESSION_COOKIE, session.expose().to_owned())
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .secure(services.config.is_https())
-                .max_age(Duration::seconds(services.config.session_ttl))
-                .finish();
+    match authorize::sign_in(&services, &request, username, password).await {
+        Ok(signed_in) => {
+            let session_cookie =
+                Cookie::build(SESSION_COOKIE, signed_in.session.expose().to_owned())
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(services.config.is_https())
+                    .max_age(Duration::seconds(services.config.session_ttl))
+                    .finish();
             let mut spent = Cookie::build(CSRF_COOKIE, "").path("/").finish();
             spent.make_removal();
-            redirect(&location)
+            redirect(&signed_in.location)
                 .cookie(session_cookie)
                 .cookie(spent)
                 .finish()
         }
-        Err(LoginError::InvalidCredentials) => render_login(
+        Err(SignInError::InvalidCredentials) => render_login(
             &request,
             csrf.expose(),
             Some("Invalid username or password."),
@@ -214,6 +208,6 @@ pub async fn login(
             StatusCode::OK,
             Vec::new(),
         ),
-        Err(LoginError::Unavailable(e)) => oauth_error_response(&e),
+        Err(SignInError::Failed(e)) => oauth_error_response(&e),
     }
 }

@@ -1,4 +1,5 @@
-//! The one mapping from [`OAuthError`] to an HTTP response (RFC 6749 §5.2).
+//! The one mapping from errors to HTTP responses: [`OAuthError`] per RFC 6749 §5.2, and
+//! the few refusals that exist only at the HTTP edge ([`Refusal`]).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -7,11 +8,35 @@ use serde_json::json;
 
 use crate::oauth::OAuthError;
 
+/// Why a request was refused: an OAuth error, or a body too large to read at all, which
+/// has its own HTTP status (413) and never reaches the protocol.
+#[derive(Debug)]
+pub enum Refusal {
+    TooLarge,
+    OAuth(OAuthError),
+}
+
+impl From<OAuthError> for Refusal {
+    fn from(e: OAuthError) -> Self {
+        Self::OAuth(e)
+    }
+}
+
+impl Refusal {
+    /// What a person reads on an error page.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::TooLarge => "The request is too large.".into(),
+            Self::OAuth(e) => e.description().unwrap_or_else(|| e.code().to_owned()),
+        }
+    }
+}
+
+/// RFC 6749 §5.2: 400 for every error but `invalid_client` (401); a dependency that
+/// cannot answer is 503 and a fault of ours 500.
 pub fn status_of(e: &OAuthError) -> StatusCode {
     match e {
         OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
-        OAuthError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        OAuthError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         OAuthError::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
@@ -19,9 +44,23 @@ pub fn status_of(e: &OAuthError) -> StatusCode {
 }
 
 pub fn oauth_error_response(e: &OAuthError) -> HttpResponse {
-    let status = status_of(e);
-    let mut body = json!({ "error": e.code() });
-    if let Some(d) = e.description() {
+    error_json(status_of(e), e.code(), e.description())
+}
+
+pub fn refusal_response(r: &Refusal) -> HttpResponse {
+    match r {
+        Refusal::TooLarge => error_json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            Some("request body too large".into()),
+        ),
+        Refusal::OAuth(e) => oauth_error_response(e),
+    }
+}
+
+fn error_json(status: StatusCode, code: &str, description: Option<String>) -> HttpResponse {
+    let mut body = json!({ "error": code });
+    if let Some(d) = description {
         body["error_description"] = d.into();
     }
     let mut res = HttpResponse::build(status);

@@ -1,16 +1,20 @@
-//! Reading request bodies: bounded, form-encoded only, parsed strictly.
+//! Reading requests: bodies bounded, form-encoded only, parsed strictly.
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use actix_web::web;
 
+use super::error::Refusal;
 use crate::oauth::OAuthError;
 use crate::oauth::form::Form;
 
 /// No OAuth request needs more; larger bodies are refused before they are buffered.
 pub const MAX_BODY: usize = 16 * 1024;
 
-pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form, OAuthError> {
+/// Reads an `application/x-www-form-urlencoded` body of at most [`MAX_BODY`] bytes,
+/// whether or not it declares its length (a chunked body is cut off at the bound). Any
+/// other content type is `invalid_request` (RFC 6749 §5.2 has no 415).
+pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form, Refusal> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -18,7 +22,10 @@ pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form,
         .unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return Err(OAuthError::UnsupportedMediaType);
+        return Err(OAuthError::invalid_request(
+            "content type must be application/x-www-form-urlencoded",
+        )
+        .into());
     }
     let declared = req
         .headers()
@@ -26,14 +33,14 @@ pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form,
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY) {
-        return Err(OAuthError::TooLarge);
+        return Err(Refusal::TooLarge);
     }
     let body = payload
         .to_bytes_limited(MAX_BODY)
         .await
-        .map_err(|_| OAuthError::TooLarge)?
+        .map_err(|_| Refusal::TooLarge)?
         .map_err(|_| OAuthError::invalid_request("could not read the body"))?;
-    Form::parse(&body)
+    Ok(Form::parse(&body)?)
 }
 
 pub fn authorization(req: &HttpRequest) -> Result<Option<&str>, OAuthError> {
@@ -43,9 +50,9 @@ pub fn authorization(req: &HttpRequest) -> Result<Option<&str>, OAuthError> {
     }
 }
 
-pub fn query_form(req: &HttpRequest) -> Result<Form, OAuthError> {
+pub fn query_form(req: &HttpRequest) -> Result<Form, Refusal> {
     if req.query_string().len() > MAX_BODY {
-        return Err(OAuthError::TooLarge);
+        return Err(Refusal::TooLarge);
     }
-    Form::parse(req.query_string().as_bytes())
+    Ok(Form::parse(req.query_string().as_bytes())?)
 }

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::error::oauth_error_response;
+use super::error::{Refusal, refusal_response};
 use super::extract::{authorization, form_body};
 use crate::oauth::client_auth::{self, Presented};
 use crate::oauth::form::Form;
@@ -20,14 +20,14 @@ fn json_no_store(body: &impl Serialize) -> HttpResponse {
         .json(body)
 }
 
-fn respond<T: Serialize>(result: Result<T, OAuthError>) -> HttpResponse {
+fn respond<T: Serialize>(result: Result<T, Refusal>) -> HttpResponse {
     match result {
         Ok(body) => json_no_store(&body),
-        Err(e) => oauth_error_response(&e),
+        Err(e) => refusal_response(&e),
     }
 }
 
-async fn read(req: &HttpRequest, payload: web::Payload) -> Result<(Form, Presented), OAuthError> {
+async fn read(req: &HttpRequest, payload: web::Payload) -> Result<(Form, Presented), Refusal> {
     let form = form_body(req, payload).await?;
     let presented = client_auth::presented(authorization(req)?, &form)?;
     Ok((form, presented))
@@ -45,7 +45,7 @@ pub async fn token(
             // store read, and the grant knows its own shape.
             let request = TokenRequest::parse(&form)?;
             let client = client_auth::authenticate(&services, &presented).await?;
-            grant::exchange(&services, &client, request).await
+            Ok(grant::exchange(&services, &client, request).await?)
         }
         .await,
     )
@@ -65,7 +65,7 @@ pub async fn introspect(
             let (form, presented) = read(&req, payload).await?;
             let caller: ClientRecord =
                 client_auth::authenticate_confidential(&services, &presented).await?;
-            introspect::introspect(&services, &caller, token_param(&form)?).await
+            Ok(introspect::introspect(&services, &caller, token_param(&form)?).await?)
         }
         .await,
     )
@@ -79,13 +79,13 @@ pub async fn revoke(
     let result = async {
         let (form, presented) = read(&req, payload).await?;
         let caller = client_auth::authenticate(&services, &presented).await?;
-        revoke::revoke(&services, &caller, token_param(&form)?).await
+        Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?).await?)
     }
     .await;
     match result {
         Ok(()) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        Err(e) => oauth_error_response(&e),
+        Err(e) => refusal_response(&e),
     }
 }

@@ -38,12 +38,13 @@ fn bearer_error(e: &BearerError) -> HttpResponse {
         BearerError::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
         BearerError::InsufficientScope => (StatusCode::FORBIDDEN, "insufficient_scope"),
         BearerError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        BearerError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
     };
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CACHE_CONTROL, "no-store"));
     if status == StatusCode::SERVICE_UNAVAILABLE {
         res.insert_header((header::RETRY_AFTER, "1"));
-    } else {
+    } else if status != StatusCode::INTERNAL_SERVER_ERROR {
         res.insert_header((
             header::WWW_AUTHENTICATE,
             format!("Bearer realm=\"sigil\", error=\"{code}\""),

@@ -3,50 +3,56 @@
 //! An unknown user, a disabled user and a wrong password take the same path, the same
 //! argon2 work (against a dummy hash when there is no user) and the same answer, so
 //! neither the message nor the timing tells whether an account exists.
+//!
+//! This module knows nothing of OAuth: `oauth::authorize` calls it and turns a
+//! [`LoginError`] into the protocol's answer.
 
 use crate::clock::UnixTime;
 use crate::crypto::CryptoError;
 use crate::crypto::passwords::Verified;
 use crate::domain::Username;
-use crate::oauth::OAuthError;
 use crate::services::Services;
-use crate::store::{SessionRecord, UserRecord};
+use crate::store::{SessionRecord, StoreError, UserRecord};
 use crate::token::opaque::SessionId;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// The one answer for every bad credential.
+    #[error("invalid credentials")]
     InvalidCredentials,
-    Unavailable(OAuthError),
+    /// The password pool is full: try again shortly.
+    #[error("the password pool is saturated")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(CryptoError),
 }
 
-impl From<OAuthError> for LoginError {
-    fn from(e: OAuthError) -> Self {
-        Self::Unavailable(e)
+impl From<CryptoError> for LoginError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::Busy => Self::Busy,
+            other => Self::Crypto(other),
+        }
     }
 }
 
+/// Checks a username and password. Exactly one argon2 verification runs per call,
+/// whatever the outcome.
 pub async fn authenticate(
     services: &Services,
     username: &str,
     password: &str,
 ) -> Result<UserRecord, LoginError> {
     let user = match Username::parse(username) {
-        Ok(name) => services
-            .store
-            .user_by_username(name.as_str())
-            .await
-            .map_err(OAuthError::from)?,
+        Ok(name) => services.store.user_by_username(&name).await?,
         Err(_) => None,
     };
     let verified = services
         .passwords
         .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
-        .await
-        .map_err(|e| match e {
-            CryptoError::Busy => LoginError::Unavailable(OAuthError::TemporarilyUnavailable),
-            other => LoginError::Unavailable(other.into()),
-        })?;
+        .await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         return Err(LoginError::InvalidCredentials);
     };
@@ -63,30 +69,37 @@ pub async fn authenticate(
     }
 }
 
-/// Starts a browser session and returns the cookie value.
+/// A browser session just started: the cookie value to hand out, and when the person
+/// authenticated.
+pub struct NewSession {
+    pub id: SessionId,
+    pub auth_time: UnixTime,
+}
+
+/// Starts a browser session for `user`.
 pub async fn start_session(
     services: &Services,
     user: &UserRecord,
-) -> Result<SessionId, OAuthError> {
+) -> Result<NewSession, LoginError> {
     let id = SessionId::generate()?;
     let now = services.clock.now();
     services
         .store
         .create_session(&SessionRecord {
-            id_hash: id.hash().to_vec(),
+            id_hash: id.hash(),
             user_id: user.id.clone(),
             auth_time: now,
             expires_at: now + services.config.session_ttl,
         })
         .await?;
-    Ok(id)
+    Ok(NewSession { id, auth_time: now })
 }
 
 /// The logged-in user of a session cookie, if it names a live session of an active user.
 pub async fn current_user(
     services: &Services,
     cookie: Option<&str>,
-) -> Result<Option<(UserRecord, UnixTime)>, OAuthError> {
+) -> Result<Option<(UserRecord, UnixTime)>, LoginError> {
     let Some(id) = cookie.and_then(|c| SessionId::parse(c).ok()) else {
         return Ok(None);
     };

@@ -107,7 +107,7 @@ pub async fn authenticate(
         Presented::Secret { client_id, secret } => (client_id, Some(secret)),
         Presented::Public { client_id } => (client_id, None),
     };
-    let client = services.store.client(client_id.as_str()).await?;
+    let client = services.store.client(client_id).await?;
     let Some(client) = client else {
         return Err(OAuthError::InvalidClient);
     };

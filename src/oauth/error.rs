@@ -1,7 +1,9 @@
-//! OAuth errors, one variant per RFC 6749 §5.2 / §4.1.2.1 code (plus the HTTP-level
-//! refusals that still answer in that JSON shape). `http::error` maps them to the wire.
+//! OAuth errors, one variant per RFC 6749 §5.2 / §4.1.2.1 code and nothing else;
+//! `http::error` maps them to the wire. Errors of the layers below become
+//! `temporarily_unavailable` or `server_error` here, their detail logged once, never sent.
 
 use crate::crypto::CryptoError;
+use crate::login::LoginError;
 use crate::revocation::RevocationError;
 use crate::store::StoreError;
 use crate::token::TokenError;
@@ -27,10 +29,6 @@ pub enum OAuthError {
     AccessDenied(String),
     #[error("login_required")]
     LoginRequired,
-    #[error("request body too large")]
-    TooLarge,
-    #[error("unsupported content type")]
-    UnsupportedMediaType,
     /// A dependency (store, revocation list, password pool) cannot answer: 503, fail closed.
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable,
@@ -47,9 +45,7 @@ impl OAuthError {
     /// The RFC error code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_) | Self::TooLarge | Self::UnsupportedMediaType => {
-                "invalid_request"
-            }
+            Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant(_) => "invalid_grant",
             Self::UnauthorizedClient(_) => "unauthorized_client",
@@ -73,10 +69,6 @@ impl OAuthError {
             | Self::InvalidScope(d)
             | Self::AccessDenied(d) => Some(d.clone()),
             Self::InvalidClient => Some("client authentication failed".into()),
-            Self::TooLarge => Some("request body too large".into()),
-            Self::UnsupportedMediaType => {
-                Some("content type must be application/x-www-form-urlencoded".into())
-            }
             Self::TemporarilyUnavailable => Some("try again later".into()),
             _ => None,
         }
@@ -113,6 +105,18 @@ impl From<CryptoError> for OAuthError {
                 tracing::error!(error = %other, "crypto error");
                 Self::ServerError
             }
+        }
+    }
+}
+
+impl From<LoginError> for OAuthError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            // Only a caller that has already answered the person should get here.
+            LoginError::InvalidCredentials => Self::AccessDenied("invalid credentials".into()),
+            LoginError::Busy => Self::TemporarilyUnavailable,
+            LoginError::Store(e) => e.into(),
+            LoginError::Crypto(e) => e.into(),
         }
     }
 }

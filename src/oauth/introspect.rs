@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::OAuthError;
 use crate::clock::UnixTime;
+use crate::domain::{ClientId, GrantId, Scope};
 use crate::services::Services;
 use crate::store::ClientRecord;
-use crate::token::jwt;
 use crate::token::opaque::RefreshToken;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -23,10 +23,10 @@ pub struct Introspection {
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Details {
     pub token_type: &'static str,
-    pub client_id: String,
+    pub client_id: ClientId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
-    pub scope: String,
+    pub scope: Scope,
     pub exp: UnixTime,
     pub iat: UnixTime,
     pub iss: String,
@@ -34,7 +34,7 @@ pub struct Details {
     pub aud: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
-    pub gid: String,
+    pub gid: GrantId,
 }
 
 const INACTIVE: Introspection = Introspection {
@@ -50,18 +50,9 @@ pub async fn introspect(
     if let Ok(refresh) = RefreshToken::parse(token) {
         return introspect_refresh(services, caller, &refresh).await;
     }
-    let now = services.clock.now();
-    let keys = services.keys.current();
-    let Ok(claims) = jwt::verify_access(&keys, token, &services.config.issuer, now) else {
+    let Some(claims) = services.live_access_token(token).await? else {
         return Ok(INACTIVE);
     };
-    if services
-        .revocation
-        .is_revoked(&claims.jti, &claims.gid)
-        .await?
-    {
-        return Ok(INACTIVE);
-    }
     Ok(Introspection {
         active: true,
         details: Some(Details {
@@ -101,7 +92,7 @@ async fn introspect_refresh(
         details: Some(Details {
             token_type: "refresh_token",
             client_id: record.grant.client_id,
-            sub: record.grant.user_id,
+            sub: record.grant.user_id.map(|u| u.as_str().to_owned()),
             scope: record.grant.scope,
             exp: record.expires_at,
             iat: record.issued_at,

@@ -1,15 +1,16 @@
-//! Token revocation (RFC 7009).
+//! Token revocation (RFC 7009), and the revocation of a whole grant that refresh-token
+//! reuse and code replay also trigger.
 //!
 //! A refresh token takes its whole family down (and so every access token of it, §2.1
 //! "SHOULD also invalidate all access tokens based on the same authorization grant"); an
-//! access token is revoked by `jti` until its expiry. Unknown or invalid tokens answer
-//! 200 (§2.2), so revocation cannot be used to probe for valid tokens. A valid token
-//! that belongs to another client is refused (§2.1) and left alive.
+//! access token is revoked by `jti` until its expiry. Unknown, invalid or already revoked
+//! tokens answer 200 (§2.2), so revocation cannot be used to probe for valid tokens. A
+//! valid token that belongs to another client is refused (§2.1) and left alive.
 
 use super::OAuthError;
+use crate::domain::GrantId;
 use crate::services::Services;
 use crate::store::ClientRecord;
-use crate::token::jwt;
 use crate::token::opaque::RefreshToken;
 
 pub async fn revoke(
@@ -26,17 +27,34 @@ pub async fn revoke(
         if record.grant.client_id != caller.id {
             return Err(not_yours());
         }
-        return services.revoke_grant(&record.grant.id).await;
+        return revoke_grant(services, &record.grant.id).await;
     }
-    let now = services.clock.now();
-    let keys = services.keys.current();
-    let Ok(claims) = jwt::verify_access(&keys, token, &services.config.issuer, now) else {
+    let Some(claims) = services.live_access_token(token).await? else {
         return Ok(());
     };
     if claims.client_id != caller.id {
         return Err(not_yours());
     }
-    let ttl = u64::try_from(claims.exp - now).unwrap_or(0).max(1);
+    // The entry lives exactly as long as the token could: past `exp` it is dead anyway.
+    let ttl = u64::try_from(claims.exp - services.clock.now())
+        .unwrap_or(0)
+        .max(1);
     services.revocation.revoke_token(&claims.jti, ttl).await?;
+    Ok(())
+}
+
+/// Revokes a grant everywhere: its family in the store first (no more refreshes), then
+/// its access tokens on the revocation list. The list entry must outlive the longest
+/// access token minted under the grant, plus a margin for one minted while this runs.
+pub async fn revoke_grant(services: &Services, grant_id: &GrantId) -> Result<(), OAuthError> {
+    services
+        .store
+        .revoke_grant(grant_id, services.clock.now())
+        .await?;
+    let ttl = u64::try_from(services.config.access_token_ttl + 60).unwrap_or(u64::MAX);
+    services
+        .revocation
+        .revoke_grant(grant_id.as_str(), ttl)
+        .await?;
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! The UserInfo endpoint (OIDC Core §5.3), called with a Bearer access token (RFC 6750).
 //!
-//! The token is checked exactly as /introspect checks it (signature, claims, revocation
-//! list, failing closed), and must carry `openid`.
+//! The token is checked exactly as /introspect checks it ([`Services::live_access_token`]:
+//! signature, claims, revocation list, failing closed), and must carry `openid`.
 
 use serde::Serialize;
 
-use crate::domain::ParseError;
+use crate::domain::{Email, ParseError, UserId, Username};
 use crate::services::Services;
+use crate::store::StoreError;
 use crate::token::jwt;
 
 /// RFC 6750 §3.1 error codes, plus the dependency failure that must not read as valid.
@@ -20,6 +21,9 @@ pub enum BearerError {
     InsufficientScope,
     #[error("temporarily unavailable")]
     Unavailable,
+    /// A bug or corrupt data; detail goes to the log only.
+    #[error("server error")]
+    Internal,
 }
 
 /// Parses `Authorization: Bearer <token68>` (RFC 6750 §2.1).
@@ -44,46 +48,42 @@ pub fn parse_bearer(header: &str) -> Result<&str, ParseError> {
 
 #[derive(Debug, Serialize)]
 pub struct UserInfo {
-    pub sub: String,
-    pub preferred_username: String,
+    pub sub: UserId,
+    pub preferred_username: Username,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Email>,
 }
 
 pub async fn userinfo(services: &Services, token: &str) -> Result<UserInfo, BearerError> {
-    let now = services.clock.now();
-    let claims = jwt::verify_access(
-        &services.keys.current(),
-        token,
-        &services.config.issuer,
-        now,
-    )
-    .map_err(|_| BearerError::InvalidToken)?;
-    let revoked = services
-        .revocation
-        .is_revoked(&claims.jti, &claims.gid)
+    let claims = services
+        .live_access_token(token)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "revocation list unavailable");
             BearerError::Unavailable
-        })?;
-    if revoked {
-        return Err(BearerError::InvalidToken);
-    }
-    if !claims.scope.split(' ').any(|s| s == "openid") {
+        })?
+        .ok_or(BearerError::InvalidToken)?;
+    if !claims.scope.contains("openid") {
         return Err(BearerError::InsufficientScope);
     }
+    let user_id = UserId::parse(&claims.sub).map_err(|_| BearerError::InvalidToken)?;
     let user = services
         .store
-        .user_by_id(&claims.sub)
+        .user_by_id(&user_id)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "store unavailable");
-            BearerError::Unavailable
+        .map_err(|e| match e {
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %e, "store unavailable");
+                BearerError::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                BearerError::Internal
+            }
         })?
         .filter(|u| !u.disabled)
         .ok_or(BearerError::InvalidToken)?;
-    let with_email = claims.scope.split(' ').any(|s| s == "email");
+    let with_email = claims.scope.contains("email");
     Ok(UserInfo {
         sub: user.id,
         preferred_username: user.username,

@@ -6,9 +6,10 @@
 //! that point elsewhere for a key (`jku`, `x5u`, `jwk`, `x5c`) are never consulted.
 
 use jsonwebtoken::{Algorithm, Header, Validation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::TokenError;
+use super::claims::{AccessClaims, IdClaims};
 use super::keyring::KeySet;
 use crate::clock::UnixTime;
 
@@ -17,43 +18,10 @@ pub const ID_TOKEN_TYP: &str = "JWT";
 /// Compact JWTs longer than this are refused before any parsing.
 pub const MAX_JWT_LEN: usize = 8 * 1024;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccessClaims {
-    pub iss: String,
-    pub sub: String,
-    pub aud: String,
-    pub exp: UnixTime,
-    pub iat: UnixTime,
-    /// Never minted by sigil; checked when present, since a token is not valid before it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<UnixTime>,
-    pub jti: String,
-    pub client_id: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub scope: String,
-    /// The grant (refresh family) this token belongs to: revoking the grant kills it.
-    pub gid: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_time: Option<UnixTime>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IdClaims {
-    pub iss: String,
-    pub sub: String,
-    pub aud: String,
-    pub azp: String,
-    pub exp: UnixTime,
-    pub iat: UnixTime,
-    pub auth_time: UnixTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
-}
-
 fn sign<T: Serialize>(keys: &KeySet, typ: &str, claims: &T) -> Result<String, TokenError> {
     let mut header = Header::new(Algorithm::ES256);
     header.typ = Some(typ.to_owned());
-    header.kid = Some(keys.active.kid.clone());
+    header.kid = Some(keys.active.kid.as_str().to_owned());
     jsonwebtoken::encode(&header, claims, &keys.active.encoding)
         .map_err(|e| TokenError::Signing(e.to_string()))
 }
@@ -153,6 +121,7 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::crypto::keys::MasterKey;
+    use crate::domain::{ClientId, GrantId, Scope};
     use crate::store::KeyState;
     use crate::token::keyring::new_key_record;
 
@@ -174,9 +143,9 @@ mod tests {
             iat: now,
             nbf: None,
             jti: "j".into(),
-            client_id: "c".into(),
-            scope: "read".into(),
-            gid: "g".into(),
+            client_id: ClientId::parse("c").unwrap(),
+            scope: Scope::parse("read").unwrap(),
+            gid: GrantId::parse("g").unwrap(),
             auth_time: None,
         }
     }
@@ -202,8 +171,8 @@ mod tests {
             &IdClaims {
                 iss: ISS.into(),
                 sub: "s".into(),
-                aud: "c".into(),
-                azp: "c".into(),
+                aud: ClientId::parse("c").unwrap(),
+                azp: ClientId::parse("c").unwrap(),
                 exp: now + 600,
                 iat: now,
                 auth_time: now,

@@ -11,6 +11,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use crate::clock::Clock;
 use crate::crypto::CryptoError;
 use crate::crypto::keys::{MasterKey, generate_es256, p256_coordinates};
+use crate::domain::{Kid, SigningAlg};
 use crate::store::{KeyState, SigningKeyRecord, Store, StoreError};
 use crate::token::verified::VerifiedCache;
 
@@ -28,7 +29,7 @@ pub enum KeyRingError {
 }
 
 pub struct ActiveKey {
-    pub kid: String,
+    pub kid: Kid,
     pub encoding: EncodingKey,
 }
 
@@ -107,11 +108,11 @@ pub fn new_key_record(
     clock: &dyn Clock,
 ) -> Result<SigningKeyRecord, CryptoError> {
     let generated = generate_es256()?;
-    let kid = crate::crypto::random_id()?;
+    let kid = crate::crypto::new_id(Kid::from_random)?;
     Ok(SigningKeyRecord {
-        private_key_sealed: master.seal(kid.as_bytes(), &generated.pkcs8)?,
+        private_key_sealed: master.seal(kid.as_str().as_bytes(), &generated.pkcs8)?,
         kid,
-        alg: "ES256".into(),
+        alg: SigningAlg::Es256,
         state,
         public_key: generated.public,
         created_at: clock.now(),
@@ -123,15 +124,15 @@ fn build_set(master: &MasterKey, records: &[SigningKeyRecord]) -> Result<KeySet,
         .iter()
         .find(|k| k.state == KeyState::Active)
         .ok_or(KeyRingError::NoActiveKey)?;
-    let pkcs8 = master.open(active.kid.as_bytes(), &active.private_key_sealed)?;
+    let pkcs8 = master.open(active.kid.as_str().as_bytes(), &active.private_key_sealed)?;
     let mut verifiers = HashMap::new();
     let mut jwks = Vec::new();
-    for k in records.iter().filter(|k| k.alg == "ES256") {
+    for k in records.iter().filter(|k| k.alg == SigningAlg::Es256) {
         let (x, y) = p256_coordinates(&k.public_key)?;
         let (x, y) = (crate::crypto::b64url(x), crate::crypto::b64url(y));
         let decoding = DecodingKey::from_ec_components(&x, &y)
             .map_err(|_| CryptoError::Key("stored public key does not parse"))?;
-        verifiers.insert(k.kid.clone(), decoding);
+        verifiers.insert(k.kid.as_str().to_owned(), decoding);
         jwks.push(serde_json::json!({
             "kty": "EC", "crv": "P-256", "x": x, "y": y,
             "kid": k.kid, "alg": "ES256", "use": "sig",

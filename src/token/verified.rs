@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::jwt::AccessClaims;
+use super::claims::AccessClaims;
 
 pub struct VerifiedCache {
     entries: RwLock<HashMap<[u8; 32], AccessClaims>>,

@@ -89,7 +89,7 @@ async fn unknown_user_and_wrong_password_read_the_same(backend: Backend) {
     app.user("alice").await;
     app.services
         .store
-        .set_user_disabled("alice", false)
+        .set_user_disabled(&crate::helpers::username("alice"), false)
         .await
         .unwrap();
     let params = app.authorize_params(&client, &[]);
@@ -126,7 +126,7 @@ async fn disabled_users_cannot_log_in(backend: Backend) {
     app.user("alice").await;
     app.services
         .store
-        .set_user_disabled("alice", true)
+        .set_user_disabled(&crate::helpers::username("alice"), true)
         .await
         .unwrap();
     let params = app.authorize_params(&client, &[]);

@@ -36,8 +36,15 @@ async fn wrong_content_types_are_refused(backend: Backend) {
         "multipart/form-data; boundary=x",
         "",
     ] {
-        let res = app.post_raw("/token", ct, json.clone()).await;
-        assert_oauth_error(res, 415, "invalid_request").await;
+        // RFC 6749 §5.2: every error but invalid_client is a 400, a wrong body included.
+        for path in ["/token", "/introspect", "/revoke"] {
+            let res = app.post_raw(path, ct, json.clone()).await;
+            let body = assert_oauth_error(res, 400, "invalid_request").await;
+            assert_eq!(
+                body["error_description"], "content type must be application/x-www-form-urlencoded",
+                "{path} {ct}"
+            );
+        }
     }
     let ok = form_of(&[
         ("grant_type", "client_credentials"),

@@ -147,25 +147,55 @@ async fn admin_commands_manage_clients_and_users(backend: Backend) {
     assert_oauth_error(res, 401, "invalid_client").await;
 }
 
+/// Runs a command that must fail, and checks that it failed for the reason given: the
+/// reason on stderr, nothing on stdout.
+fn refused(env: &[(String, String)], args: &[&str], stdin: Option<&str>, why: &str) {
+    let out = sigil(env, args, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains(why),
+        "{args:?}: expected {why:?} in {stderr}"
+    );
+}
+
+fn migrated_env(out: &Output) {
+    assert!(
+        out.status.success(),
+        "migrate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 async fn cli_refuses_bad_requests(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let env = test_env(backend, dir.path()).await;
-    let fails = |args: &[&str], stdin: Option<&str>| {
-        let out = sigil(&env, args, stdin);
-        assert!(!out.status.success(), "{args:?} should fail");
-    };
+    migrated_env(&sigil(&env, &["migrate"], None));
+    let create_eve = ["users", "create", "--username", "eve", "--password-stdin"];
     // Passwords only from stdin.
-    fails(&["users", "create", "--username", "eve"], None);
-    fails(
+    refused(
+        &env,
+        &["users", "create", "--username", "eve"],
+        None,
+        "--password-stdin",
+    );
+    refused(
+        &env,
         &["users", "create", "--username", "eve", "--password", "x"],
         None,
+        "unexpected argument '--password'",
     );
-    fails(
-        &["users", "create", "--username", "eve", "--password-stdin"],
-        Some(""),
-    );
-    // A public client has no secret to use client_credentials with.
-    fails(
+    // OWASP ASVS 6.2.1: at least 8 characters.
+    for short in ["", "\n", "seven c", "seven c\n"] {
+        refused(&env, &create_eve, Some(short), "at least 8 characters");
+    }
+    refused(
+        &env,
         &[
             "clients",
             "create",
@@ -176,8 +206,10 @@ async fn cli_refuses_bad_requests(backend: Backend) {
             "client_credentials",
         ],
         None,
+        "a public client cannot use client_credentials",
     );
-    fails(
+    refused(
+        &env,
         &[
             "clients",
             "create",
@@ -187,8 +219,10 @@ async fn cli_refuses_bad_requests(backend: Backend) {
             "http://evil.example/cb",
         ],
         None,
+        "http redirect_uri only on a loopback address",
     );
-    fails(
+    refused(
+        &env,
         &[
             "clients",
             "create",
@@ -200,21 +234,202 @@ async fn cli_refuses_bad_requests(backend: Backend) {
             "password",
         ],
         None,
+        "unsupported grant_type",
     );
-    fails(&["clients", "delete", "no-such-client"], None);
-    let ok = sigil(
+    refused(
         &env,
-        &["users", "create", "--username", "eve", "--password-stdin"],
-        Some("pw"),
+        &["clients", "delete", "no-such-client"],
+        None,
+        "not found",
     );
-    assert!(ok.status.success());
-    fails(
+    refused(
+        &env,
+        &["clients", "delete", "not a client id"],
+        None,
+        "client id",
+    );
+    refused(
+        &env,
+        &[
+            "users",
+            "set-password",
+            "--username",
+            "nobody",
+            "--password-stdin",
+        ],
+        Some("long enough passphrase"),
+        "no user nobody",
+    );
+
+    let ok = sigil(&env, &create_eve, Some("eight ch"));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    refused(
+        &env,
         &["users", "create", "--username", "EVE", "--password-stdin"],
-        Some("pw"),
+        Some("eight ch"),
+        "already exists",
     );
+    // Nothing any refusal above touched was written.
+    let users = json_ok(&sigil(&env, &["users", "list", "--json"], None));
+    assert_eq!(users.as_array().unwrap().len(), 1, "{users}");
+    let clients = json_ok(&sigil(&env, &["clients", "list", "--json"], None));
+    assert_eq!(clients, serde_json::json!([]));
+}
+
+/// Only `migrate` and `serve` change the schema: an admin command against a database
+/// that was never migrated says so, and leaves it as it was.
+async fn admin_commands_need_a_migrated_database(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = test_env(backend, dir.path()).await;
+    for _ in 0..2 {
+        refused(
+            &env,
+            &["users", "list", "--json"],
+            None,
+            "the database is not migrated",
+        );
+    }
+    refused(
+        &env,
+        &[
+            "clients",
+            "create",
+            "--name",
+            "x",
+            "--redirect-uri",
+            REDIRECT,
+        ],
+        None,
+        "run `sigil migrate` first",
+    );
+    let out = sigil(&env, &["migrate", "--json"], None);
+    let applied = json_ok(&out)["applied"].as_u64().unwrap();
+    assert!(applied >= 1, "a fresh database takes every migration");
+    let again = json_ok(&sigil(&env, &["migrate", "--json"], None));
+    assert_eq!(again["applied"], 0, "nothing is left to apply");
+    assert_eq!(
+        json_ok(&sigil(&env, &["users", "list", "--json"], None)),
+        serde_json::json!([])
+    );
+}
+
+/// `--json` output is one JSON document on stdout, and an admin command's stderr is
+/// quiet unless something is wrong.
+async fn json_output_is_the_only_output(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = test_env(backend, dir.path()).await;
+    let out = sigil(&env, &["migrate", "--json"], None);
+    json_ok(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "migrate is quiet");
+    for (args, stdin) in [
+        (
+            vec![
+                "clients",
+                "create",
+                "--name",
+                "web",
+                "--redirect-uri",
+                REDIRECT,
+                "--json",
+            ],
+            None,
+        ),
+        (
+            vec![
+                "users",
+                "create",
+                "--username",
+                "bob",
+                "--password-stdin",
+                "--json",
+            ],
+            Some("a long passphrase"),
+        ),
+        (vec!["users", "list", "--json"], None),
+        (vec!["clients", "list", "--json"], None),
+        (
+            vec!["users", "disable", "--username", "bob", "--json"],
+            None,
+        ),
+    ] {
+        let out = sigil(&env, &args, stdin);
+        json_ok(&out);
+        let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+        assert_eq!(stdout.lines().count(), 1, "{args:?}: {stdout}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "",
+            "{args:?} is quiet"
+        );
+    }
+}
+
+/// A passphrase is hashed whole: nothing past some length is silently dropped (as
+/// bcrypt does past 72 bytes), so its prefix is not the password.
+async fn long_passphrases_are_used_whole(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = test_env(backend, dir.path()).await;
+    migrated_env(&sigil(&env, &["migrate"], None));
+    let passphrase = "correct horse battery staple ".repeat(4);
+    assert!(passphrase.len() > 100);
+    json_ok(&sigil(
+        &env,
+        &[
+            "users",
+            "create",
+            "--username",
+            "long",
+            "--password-stdin",
+            "--json",
+        ],
+        Some(&passphrase),
+    ));
+    let app = spawn_from_env(env.clone(), tempfile::tempdir().unwrap()).await;
+    let client = app.confidential().await;
+    let params = app.authorize_params(&client, &[("prompt", "login")]);
+    let res = app.login(&params, "long", &passphrase[..72]).await;
+    assert_eq!(res.status(), 200, "the first 72 bytes are not the password");
+    let res = app.login(&params, "long", &passphrase).await;
+    assert!(query_param(&location(&res), "code").is_some());
+}
+
+/// `DATABASE_URL=sqlite://PATH` selects the embedded store, as sqlx users expect.
+#[tokio::test]
+async fn a_sqlite_database_url_selects_the_embedded_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = test_env(Backend::Sqlite, dir.path()).await;
+    env.retain(|(k, _)| k != "SIGIL_SQLITE_PATH");
+    let file = dir.path().join("from-url.db");
+    env.push((
+        "DATABASE_URL".into(),
+        format!("sqlite://{}", file.display()),
+    ));
+    migrated_env(&sigil(&env, &["migrate"], None));
+    assert!(file.exists(), "the database is the file the URL names");
+    json_ok(&sigil(
+        &env,
+        &[
+            "users",
+            "create",
+            "--username",
+            "ann",
+            "--password-stdin",
+            "--json",
+        ],
+        Some("a long passphrase"),
+    ));
+    let users = json_ok(&sigil(&env, &["users", "list", "--json"], None));
+    assert_eq!(users[0]["username"], "ann");
 }
 
 both_backends!(
     admin_commands_manage_clients_and_users,
-    cli_refuses_bad_requests
+    cli_refuses_bad_requests,
+    admin_commands_need_a_migrated_database,
+    json_output_is_the_only_output,
+    long_passphrases_are_used_whole,
 );

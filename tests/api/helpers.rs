@@ -137,6 +137,11 @@ pub async fn spawn_from_env(env: Vec<(String, String)>, dir: tempfile::TempDir) 
     }
 }
 
+/// A username as the store takes it.
+pub fn username(raw: &str) -> sigil::domain::Username {
+    sigil::domain::Username::parse(raw).unwrap()
+}
+
 pub fn jwt_part(token: &str, index: usize) -> Value {
     let part = token.split('.').nth(index).expect("a JWT has three parts");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
@@ -206,7 +211,7 @@ impl TestApp {
                 .await
                 .unwrap();
         TestClient {
-            id: record.id,
+            id: record.id.as_str().to_owned(),
             secret: secret.map(|s| s.expose().to_owned()),
         }
     }
@@ -233,6 +238,8 @@ impl TestApp {
         .await
         .unwrap()
         .id
+        .as_str()
+        .to_owned()
     }
 
     /// A form POST, authenticating with client_secret_basic when the client has a

@@ -33,7 +33,7 @@ async fn login_rehashes_when_parameters_change(backend: Backend) {
     let before = first
         .services
         .store
-        .user_by_username("alice")
+        .user_by_username(&crate::helpers::username("alice"))
         .await
         .unwrap()
         .unwrap();
@@ -53,7 +53,7 @@ async fn login_rehashes_when_parameters_change(backend: Backend) {
     let after = second
         .services
         .store
-        .user_by_username("alice")
+        .user_by_username(&crate::helpers::username("alice"))
         .await
         .unwrap()
         .unwrap();

@@ -148,7 +148,7 @@ async fn disabled_user_cannot_refresh(backend: Backend) {
     let (app, client, first) = setup(backend).await;
     app.services
         .store
-        .set_user_disabled("alice", true)
+        .set_user_disabled(&crate::helpers::username("alice"), true)
         .await
         .unwrap();
     assert_oauth_error(

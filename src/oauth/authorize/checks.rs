@@ -1,7 +1,7 @@
 //! One function per authorization-request check; `super::validate` fixes their order.
 
 use super::{AuthorizeError, ErrorRedirect, Prompt};
-use crate::domain::{ClientId, CodeChallenge, GrantType, Nonce, Scope, State};
+use crate::domain::{ClientId, CodeChallenge, GrantType, Nonce, RedirectUri, Scope, State};
 use crate::oauth::OAuthError;
 use crate::oauth::form::Form;
 use crate::services::Services;
@@ -9,14 +9,14 @@ use crate::store::ClientRecord;
 
 pub struct Ctx<'a> {
     pub client: &'a ClientRecord,
-    pub redirect_uri: &'a str,
+    pub redirect_uri: &'a RedirectUri,
     pub state: Option<State>,
 }
 
 impl Ctx<'_> {
     fn fail(&self, error: OAuthError) -> AuthorizeError {
         AuthorizeError::Redirect(ErrorRedirect {
-            redirect_uri: self.redirect_uri.to_owned(),
+            redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
             error,
         })
@@ -31,30 +31,31 @@ pub async fn client(services: &Services, form: &Form) -> Result<ClientRecord, Au
         .map_err(|_| AuthorizeError::Page("The client_id is not valid.".into()))?;
     services
         .store
-        .client(id.as_str())
+        .client(&id)
         .await
         .map_err(|e| AuthorizeError::Unavailable(e.into()))?
         .ok_or_else(|| AuthorizeError::Page("The application is not registered here.".into()))
 }
 
-pub fn redirect_uri(client: &ClientRecord, form: &Form) -> Result<String, AuthorizeError> {
+pub fn redirect_uri(client: &ClientRecord, form: &Form) -> Result<RedirectUri, AuthorizeError> {
+    let unregistered =
+        || AuthorizeError::Page("The redirect_uri is not registered for this application.".into());
     match form.get("redirect_uri") {
         Some(requested) => {
-            if client
+            if !client
                 .redirect_uris
                 .iter()
                 .any(|r| r.matches(requested, client.is_public()))
             {
-                Ok(requested.to_owned())
-            } else {
-                Err(AuthorizeError::Page(
-                    "The redirect_uri is not registered for this application.".into(),
-                ))
+                return Err(unregistered());
             }
+            // It matched a registered URI (exactly, or but for a loopback port), so it
+            // meets the registration rules too; the parse only makes that a type.
+            RedirectUri::parse(requested).map_err(|_| unregistered())
         }
         // Optional only when there is exactly one to choose (RFC 6749 §3.1.2.3).
         None => match client.redirect_uris.as_slice() {
-            [only] => Ok(only.as_str().to_owned()),
+            [only] => Ok(only.clone()),
             _ => Err(AuthorizeError::Page(
                 "The request has no redirect_uri.".into(),
             )),

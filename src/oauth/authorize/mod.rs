@@ -13,10 +13,11 @@ use url::Url;
 use super::OAuthError;
 use super::form::Form;
 use crate::clock::UnixTime;
-use crate::domain::{CodeChallenge, Nonce, Scope, State};
+use crate::domain::{CodeChallenge, GrantId, Nonce, RedirectUri, Scope, State, UserId};
+use crate::login::{self, LoginError};
 use crate::services::Services;
 use crate::store::{ClientRecord, CodeRecord};
-use crate::token::opaque::AuthCode;
+use crate::token::opaque::{AuthCode, SessionId};
 
 /// OIDC `prompt`, the values sigil acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub enum Prompt {
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
     pub client: ClientRecord,
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     pub state: Option<State>,
     pub scope: Scope,
     pub challenge: CodeChallenge,
@@ -54,7 +55,7 @@ pub enum AuthorizeError {
 
 #[derive(Debug)]
 pub struct ErrorRedirect {
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     pub state: Option<State>,
     pub error: OAuthError,
 }
@@ -70,7 +71,7 @@ impl ErrorRedirect {
             params.push(("state", s.as_str().to_owned()));
         }
         params.push(("iss", issuer.to_owned()));
-        with_query(&self.redirect_uri, &params)
+        with_query(self.redirect_uri.as_str(), &params)
     }
 }
 
@@ -122,8 +123,7 @@ pub async fn proceed(
     session_cookie: Option<&str>,
 ) -> Result<Outcome, OAuthError> {
     if request.prompt != Prompt::Login
-        && let Some((user, auth_time)) =
-            crate::login::current_user(services, session_cookie).await?
+        && let Some((user, auth_time)) = login::current_user(services, session_cookie).await?
     {
         let location = issue_code(services, &request, &user.id, auth_time).await?;
         return Ok(Outcome::Redirect(location));
@@ -139,11 +139,52 @@ pub async fn proceed(
     Ok(Outcome::Login(Box::new(request)))
 }
 
+/// A person who has just signed in: the browser session to set, and where to send them.
+pub struct SignedIn {
+    pub session: SessionId,
+    pub location: String,
+}
+
+#[derive(Debug)]
+pub enum SignInError {
+    /// Wrong username or password, or an account that may not sign in: the person is
+    /// shown the form again, with one message for all of these.
+    InvalidCredentials,
+    Failed(OAuthError),
+}
+
+/// The login form's protocol step: checks the credentials, starts a session and issues
+/// the code for the (already validated) authorization request.
+pub async fn sign_in(
+    services: &Services,
+    request: &AuthorizeRequest,
+    username: &str,
+    password: &str,
+) -> Result<SignedIn, SignInError> {
+    let failed = |e: LoginError| match e {
+        LoginError::InvalidCredentials => SignInError::InvalidCredentials,
+        other => SignInError::Failed(other.into()),
+    };
+    let user = login::authenticate(services, username, password)
+        .await
+        .map_err(failed)?;
+    let session = login::start_session(services, &user)
+        .await
+        .map_err(failed)?;
+    let location = issue_code(services, request, &user.id, session.auth_time)
+        .await
+        .map_err(SignInError::Failed)?;
+    Ok(SignedIn {
+        session: session.id,
+        location,
+    })
+}
+
 /// Issues a code for `user_id` and returns the redirect that delivers it.
 pub async fn issue_code(
     services: &Services,
     request: &AuthorizeRequest,
-    user_id: &str,
+    user_id: &UserId,
     auth_time: UnixTime,
 ) -> Result<String, OAuthError> {
     let code = AuthCode::generate()?;
@@ -151,15 +192,15 @@ pub async fn issue_code(
     services
         .store
         .create_code(&CodeRecord {
-            code_hash: code.hash().to_vec(),
+            code_hash: code.hash(),
             client_id: request.client.id.clone(),
-            user_id: user_id.to_owned(),
+            user_id: user_id.clone(),
             redirect_uri: request.redirect_uri.clone(),
-            scope: request.scope.to_string(),
-            code_challenge: request.challenge.as_str().to_owned(),
-            nonce: request.nonce.as_ref().map(|n| n.as_str().to_owned()),
+            scope: request.scope.clone(),
+            code_challenge: request.challenge.clone(),
+            nonce: request.nonce.clone(),
             auth_time,
-            grant_id: crate::crypto::random_id()?,
+            grant_id: crate::crypto::new_id(GrantId::from_random)?,
             expires_at: now + services.config.code_ttl,
             consumed_at: None,
         })
@@ -169,7 +210,7 @@ pub async fn issue_code(
         params.push(("state", s.as_str().to_owned()));
     }
     params.push(("iss", services.config.issuer.clone()));
-    Ok(with_query(&request.redirect_uri, &params))
+    Ok(with_query(request.redirect_uri.as_str(), &params))
 }
 
 /// Appends `params` to the query of a (verified) redirect URI, keeping its own query.

@@ -7,8 +7,9 @@
 //! (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
 
 use super::{TokenResponse, issue};
-use crate::domain::{CodeChallenge, CodeVerifier, Scope};
+use crate::domain::CodeVerifier;
 use crate::oauth::OAuthError;
+use crate::oauth::revoke::revoke_grant;
 use crate::services::Services;
 use crate::store::{ClientRecord, GrantRecord, Redemption};
 use crate::token::opaque::AuthCode;
@@ -31,7 +32,7 @@ pub async fn exchange(
     if record.consumed_at.is_some() {
         tracing::warn!(grant_id = %record.grant_id, client_id = %record.client_id,
             "authorization code replayed; revoking its grant");
-        services.revoke_grant(&record.grant_id).await?;
+        revoke_grant(services, &record.grant_id).await?;
         return Err(invalid("authorization code already used"));
     }
     if record.expires_at <= now {
@@ -40,12 +41,12 @@ pub async fn exchange(
     if record.client_id != client.id {
         return Err(invalid("authorization code was issued to another client"));
     }
-    if redirect_uri.is_some_and(|r| r != record.redirect_uri) {
+    if redirect_uri.is_some_and(|r| r != record.redirect_uri.as_str()) {
         return Err(invalid(
             "redirect_uri differs from the authorization request",
         ));
     }
-    if !CodeChallenge::from_stored(record.code_challenge.clone()).is_satisfied_by(verifier) {
+    if !record.code_challenge.is_satisfied_by(verifier) {
         return Err(invalid("PKCE verification failed"));
     }
     let user = services
@@ -81,13 +82,12 @@ pub async fn exchange(
     if outcome == Redemption::Replayed {
         // Lost a race with a concurrent redemption of the same code.
         tracing::warn!(grant_id = %grant.id, "authorization code redeemed concurrently; revoking");
-        services.revoke_grant(&grant.id).await?;
+        revoke_grant(services, &grant.id).await?;
         return Err(invalid("authorization code already used"));
     }
 
-    let scope = Scope::parse(&grant.scope).unwrap_or_default();
-    let access_token = issue::mint_access_token(services, &grant, &user.id, now)?;
-    let id_token = if scope.contains("openid") {
+    let access_token = issue::mint_access_token(services, &grant, user.id.as_str(), now)?;
+    let id_token = if grant.scope.contains("openid") {
         Some(issue::mint_id_token(
             services,
             &grant,

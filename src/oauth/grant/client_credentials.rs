@@ -1,7 +1,7 @@
 //! client_credentials (RFC 6749 §4.4): a confidential client acting for itself.
 
 use super::{TokenResponse, issue};
-use crate::domain::Scope;
+use crate::domain::{GrantId, Scope};
 use crate::oauth::OAuthError;
 use crate::services::Services;
 use crate::store::{ClientRecord, GrantRecord};
@@ -27,15 +27,15 @@ pub async fn exchange(
     let now = services.clock.now();
     // Each issuance is its own grant: revoking it revokes exactly this token's kin.
     let grant = GrantRecord {
-        id: crate::crypto::random_id()?,
+        id: crate::crypto::new_id(GrantId::from_random)?,
         client_id: client.id.clone(),
         user_id: None,
-        scope: scope.to_string(),
+        scope,
         auth_time: None,
         created_at: now,
         revoked_at: None,
     };
-    let access_token = issue::mint_access_token(services, &grant, &client.id, now)?;
+    let access_token = issue::mint_access_token(services, &grant, client.id.as_str(), now)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

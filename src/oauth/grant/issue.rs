@@ -1,10 +1,12 @@
 //! Minting the tokens a grant hands out.
 
 use crate::clock::UnixTime;
+use crate::domain::{GrantId, Nonce, UserId};
 use crate::oauth::OAuthError;
 use crate::services::Services;
 use crate::store::{GrantRecord, NewRefreshToken};
-use crate::token::jwt::{self, AccessClaims, IdClaims};
+use crate::token::claims::{AccessClaims, IdClaims};
+use crate::token::jwt;
 use crate::token::opaque::RefreshToken;
 
 /// Mints an access token for `grant`. Writes nothing: a JWT is its own record.
@@ -33,13 +35,13 @@ pub fn mint_access_token(
 pub fn mint_id_token(
     services: &Services,
     grant: &GrantRecord,
-    subject: &str,
-    nonce: Option<String>,
+    subject: &UserId,
+    nonce: Option<Nonce>,
     now: UnixTime,
 ) -> Result<String, OAuthError> {
     let claims = IdClaims {
         iss: services.config.issuer.clone(),
-        sub: subject.to_owned(),
+        sub: subject.as_str().to_owned(),
         aud: grant.client_id.clone(),
         azp: grant.client_id.clone(),
         exp: now + services.config.id_token_ttl,
@@ -53,13 +55,13 @@ pub fn mint_id_token(
 /// A new refresh token for `grant_id`, and the row that stores its hash.
 pub fn new_refresh_token(
     services: &Services,
-    grant_id: &str,
+    grant_id: &GrantId,
     now: UnixTime,
 ) -> Result<(RefreshToken, NewRefreshToken), OAuthError> {
     let token = RefreshToken::generate()?;
     let row = NewRefreshToken {
-        token_hash: token.hash().to_vec(),
-        grant_id: grant_id.to_owned(),
+        token_hash: token.hash(),
+        grant_id: grant_id.clone(),
         issued_at: now,
         expires_at: now + services.config.refresh_token_ttl,
     };

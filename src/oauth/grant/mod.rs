@@ -79,7 +79,7 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
-    pub scope: String,
+    pub scope: Scope,
 }
 
 /// Runs a token request for an authenticated client.

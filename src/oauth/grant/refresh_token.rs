@@ -9,6 +9,7 @@
 use super::{TokenResponse, issue};
 use crate::domain::Scope;
 use crate::oauth::OAuthError;
+use crate::oauth::revoke::revoke_grant;
 use crate::services::Services;
 use crate::store::{ClientRecord, GrantRecord, Redemption};
 use crate::token::opaque::RefreshToken;
@@ -38,16 +39,16 @@ pub async fn exchange(
     if record.rotated_at.is_some() {
         tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
             "rotated refresh token reused; revoking its family");
-        services.revoke_grant(&record.grant.id).await?;
+        revoke_grant(services, &record.grant.id).await?;
         return Err(invalid("refresh token already used"));
     }
     if record.expires_at <= now {
         return Err(invalid("refresh token expired"));
     }
-    let granted = Scope::parse(&record.grant.scope).unwrap_or_default();
+    let granted = &record.grant.scope;
     let scope = match requested {
         None => granted.clone(),
-        Some(s) if s.is_subset(&granted) => s,
+        Some(s) if s.is_subset(granted) => s,
         Some(_) => {
             return Err(OAuthError::InvalidScope(
                 "a refresh cannot widen the original grant".into(),
@@ -64,9 +65,9 @@ pub async fn exchange(
             if !active {
                 return Err(invalid("the user is no longer active"));
             }
-            user_id.clone()
+            user_id.as_str().to_owned()
         }
-        None => client.id.clone(),
+        None => client.id.as_str().to_owned(),
     };
 
     let (new_token, row) = issue::new_refresh_token(services, &record.grant.id, now)?;
@@ -75,22 +76,21 @@ pub async fn exchange(
         Redemption::Replayed => {
             tracing::warn!(grant_id = %record.grant.id,
                 "refresh token used concurrently; revoking its family");
-            services.revoke_grant(&record.grant.id).await?;
+            revoke_grant(services, &record.grant.id).await?;
             return Err(invalid("refresh token already used"));
         }
     }
 
     let narrowed = GrantRecord {
-        scope: scope.to_string(),
+        scope,
         ..record.grant.clone()
     };
     let access_token = issue::mint_access_token(services, &narrowed, &subject, now)?;
-    let id_token = if scope.contains("openid") && record.grant.user_id.is_some() {
-        Some(issue::mint_id_token(
-            services, &narrowed, &subject, None, now,
-        )?)
-    } else {
-        None
+    let id_token = match &narrowed.user_id {
+        Some(user_id) if narrowed.scope.contains("openid") => Some(issue::mint_id_token(
+            services, &narrowed, user_id, None, now,
+        )?),
+        _ => None,
     };
     Ok(TokenResponse {
         access_token,

@@ -15,7 +15,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn kid(app: &TestApp) -> String {
-    app.services.keys.current().active.kid.clone()
+    app.services.keys.current().active.kid.as_str().to_owned()
 }
 
 fn header(app: &TestApp, changes: Value) -> String {

@@ -1,0 +1,43 @@
+//! The embedded store: one SQLite file, for a single node that needs no set-up. Every
+//! statement is the shared one (`sigil_store::impl_sql_store!`), checked at build time
+//! against the SQLite schema.
+
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use sigil_store::StoreError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+    /// Opens (creating when absent) the database file at `path`.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            // Writers queue on SQLite's lock instead of failing at once.
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// SQLite has no SQLSTATE; its message is the only sign of a missing table.
+    fn is_undefined_table(e: &dyn sqlx::error::DatabaseError) -> bool {
+        e.message().starts_with("no such table")
+    }
+}
+
+sigil_store::impl_sql_store!(SqliteStore, sqlx::Sqlite);

@@ -1,0 +1,1 @@
+DELETE FROM clients WHERE id = $1

@@ -1,0 +1,2 @@
+INSERT INTO clients (id, name, secret_hash, redirect_uris, grant_types, scope, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)

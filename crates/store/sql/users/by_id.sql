@@ -1,0 +1,3 @@
+SELECT id, username, email, password_hash, disabled, created_at
+FROM users
+WHERE id = $1

@@ -1,0 +1,2 @@
+INSERT INTO sessions (id_hash, user_id, auth_time, expires_at)
+VALUES ($1, $2, $3, $4)

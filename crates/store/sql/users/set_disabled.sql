@@ -1,0 +1,1 @@
+UPDATE users SET disabled = $1 WHERE username = $2

@@ -1,0 +1,177 @@
+//! sigil's persistence: one [`Store`] trait (a trait per aggregate, gathered), chosen once
+//! at start-up, with a Postgres and an SQLite implementation in crates of their own.
+//!
+//! Both backends run the same statements: one `.sql` file per statement under `sql/`,
+//! stamped into each backend crate by [`impl_sql_store!`], where sqlx's macros check it
+//! against that backend's migrated schema at build time. Rows decode into plain column
+//! types and become typed records in [`rows`], once.
+//!
+//! Secrets never reach this layer in clear: codes, refresh tokens, sessions and client
+//! secrets arrive as SHA-256 digests, passwords as argon2id PHC strings, private keys
+//! sealed under the master key. Single use is enforced here, atomically, by conditional
+//! updates inside one transaction (ARCHITECTURE invariants 6 and 7).
+
+#![forbid(unsafe_code)]
+
+mod records;
+pub mod rows;
+mod sql;
+
+pub use records::*;
+
+use async_trait::async_trait;
+use sigil_domain::{ClientId, GrantId, UnixTime, UserId, Username};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists: {0}")]
+    Conflict(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value does not parse: written by something other than sigil, or damaged.
+    /// Never read as a default; callers answer as for any internal failure.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict("a record with this key")
+            }
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+                StoreError::Corrupt(e.to_string())
+            }
+            _ => StoreError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// The store, chosen once at start-up: one trait per aggregate, gathered here.
+#[async_trait]
+pub trait Store: UserStore + ClientStore + GrantStore + KeyStore + 'static {
+    /// Applies every migration this build carries that the database lacks.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// Whether the database has every migration of this build, without changing it.
+    async fn schema_status(&self) -> Result<SchemaStatus, StoreError>;
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// People and their browser sessions.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_user(&self, user: &NewUser) -> Result<(), StoreError>;
+    async fn user_by_username(&self, username: &Username)
+    -> Result<Option<UserRecord>, StoreError>;
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError>;
+    async fn set_password_hash(&self, user_id: &UserId, phc: &str) -> Result<(), StoreError>;
+    async fn set_user_disabled(
+        &self,
+        username: &Username,
+        disabled: bool,
+    ) -> Result<(), StoreError>;
+    async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// The session with this id digest, if it has not expired at `now`.
+    async fn session(
+        &self,
+        id_hash: &Digest,
+        now: UnixTime,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+}
+
+/// OAuth clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError>;
+    async fn client(&self, id: &ClientId) -> Result<Option<ClientRecord>, StoreError>;
+    async fn list_clients(&self) -> Result<Vec<ClientRecord>, StoreError>;
+    async fn delete_client(&self, id: &ClientId) -> Result<(), StoreError>;
+}
+
+/// Authorization codes, grants (refresh-token families) and refresh tokens.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn create_code(&self, code: &CodeRecord) -> Result<(), StoreError>;
+    async fn code(&self, code_hash: &Digest) -> Result<Option<CodeRecord>, StoreError>;
+    /// Consumes the code and records its grant (and the grant's first refresh token) in
+    /// one transaction. `Replayed` when the code was already consumed: nothing is written.
+    async fn redeem_code(
+        &self,
+        code_hash: &Digest,
+        grant: &GrantRecord,
+        refresh: Option<&NewRefreshToken>,
+        now: UnixTime,
+    ) -> Result<Redemption, StoreError>;
+    async fn refresh_token(&self, token_hash: &Digest)
+    -> Result<Option<RefreshRecord>, StoreError>;
+    /// Marks `old` rotated and stores `new` in the same family, in one transaction, only
+    /// if `old` was still current and its family unrevoked; otherwise writes nothing.
+    async fn rotate_refresh(
+        &self,
+        old_hash: &Digest,
+        new: &NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<Redemption, StoreError>;
+    /// Revokes a whole family. Returns whether it was live before.
+    async fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> Result<bool, StoreError>;
+}
+
+/// Signing keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
+}
+
+/// Compares what a database has applied with the migrations this build carries. A
+/// database that has migrations this build does not know, or whose applied migration
+/// differs from ours, is an error: running against it could misread every row.
+pub fn schema_status(
+    migrator: &sqlx::migrate::Migrator,
+    applied: &[sqlx::migrate::AppliedMigration],
+) -> Result<SchemaStatus, StoreError> {
+    let ours = || {
+        migrator
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+    };
+    for a in applied {
+        match ours().find(|m| m.version == a.version) {
+            None => {
+                return Err(StoreError::Migration(format!(
+                    "the database has migration {} that this build does not know; run a newer sigil",
+                    a.version
+                )));
+            }
+            Some(m) if m.checksum != a.checksum => {
+                return Err(StoreError::Migration(format!(
+                    "migration {} differs from the one applied to the database",
+                    a.version
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let pending = ours()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .count();
+    Ok(if pending == 0 {
+        SchemaStatus::Current
+    } else {
+        SchemaStatus::Behind { pending }
+    })
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! What [`impl_sql_store!`](crate::impl_sql_store) needs at its expansion site.
+    pub use async_trait::async_trait;
+    pub use sigil_domain as domain;
+}

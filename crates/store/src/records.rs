@@ -1,0 +1,183 @@
+//! What the store reads and writes, already parsed: ids, scopes, URIs and challenges
+//! arrive as their domain types, digests as fixed-size arrays. A row that does not parse
+//! never becomes a record (see [`crate::rows`]).
+
+use sigil_domain::{
+    ClientId, CodeChallenge, Email, GrantId, GrantType, Kid, Nonce, RedirectUri, Scope, SigningAlg,
+    UnixTime, UserId, Username,
+};
+
+/// A SHA-256 digest: how codes, refresh tokens, sessions and client secrets are stored.
+pub type Digest = [u8; 32];
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub username: Username,
+    pub email: Option<Email>,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    pub created_at: UnixTime,
+}
+
+#[derive(Clone)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: Username,
+    pub email: Option<Email>,
+    /// An argon2id PHC string; parsed (and its parameters bounded) when verified.
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: UnixTime,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub id: ClientId,
+    pub name: String,
+    /// SHA-256 of the secret; `None` for a public client.
+    pub secret_hash: Option<Digest>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub grant_types: Vec<GrantType>,
+    pub scope: Scope,
+    pub created_at: UnixTime,
+}
+
+impl ClientRecord {
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+    pub fn may_use(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id_hash: Digest,
+    pub user_id: UserId,
+    pub auth_time: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct CodeRecord {
+    pub code_hash: Digest,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    /// The redirect_uri of the authorization request, which /token must match.
+    pub redirect_uri: RedirectUri,
+    pub scope: Scope,
+    pub code_challenge: CodeChallenge,
+    pub nonce: Option<Nonce>,
+    pub auth_time: UnixTime,
+    /// The grant this code will start; known in advance so a replay can revoke it.
+    pub grant_id: GrantId,
+    pub expires_at: UnixTime,
+    pub consumed_at: Option<UnixTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantRecord {
+    pub id: GrantId,
+    pub client_id: ClientId,
+    /// `None` for a client acting for itself (client_credentials).
+    pub user_id: Option<UserId>,
+    pub scope: Scope,
+    pub auth_time: Option<UnixTime>,
+    pub created_at: UnixTime,
+    pub revoked_at: Option<UnixTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRefreshToken {
+    pub token_hash: Digest,
+    pub grant_id: GrantId,
+    pub issued_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+/// A refresh token with the family it belongs to.
+#[derive(Debug, Clone)]
+pub struct RefreshRecord {
+    pub token_hash: Digest,
+    pub issued_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub rotated_at: Option<UnixTime>,
+    pub grant: GrantRecord,
+}
+
+/// The outcome of a single-use redemption (a code, or a refresh token's rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    Redeemed,
+    /// Someone used it first: the caller must treat this as a replay.
+    Replayed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    Pending,
+    Active,
+    Retired,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Retired => "retired",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "active" => Some(Self::Active),
+            "retired" => Some(Self::Retired),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SigningKeyRecord {
+    pub kid: Kid,
+    pub alg: SigningAlg,
+    pub state: KeyState,
+    /// Uncompressed public point.
+    pub public_key: Vec<u8>,
+    /// `nonce ‖ AES-256-GCM(pkcs8)` under the master key, the kid as associated data.
+    pub private_key_sealed: Vec<u8>,
+    pub created_at: UnixTime,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a database carries every migration this build knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaStatus {
+    Current,
+    /// `pending` migrations of this build are not applied (all of them on a fresh database).
+    Behind {
+        pending: usize,
+    },
+}

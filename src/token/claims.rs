@@ -1,0 +1,43 @@
+//! The claims sigil puts in its JWTs, typed: a token whose `client_id`, `gid` or `scope`
+//! does not parse is not one of ours, whatever its signature says.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::UnixTime;
+use crate::domain::{ClientId, GrantId, Nonce, Scope};
+
+/// An access token's claims (RFC 9068 §2.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub iss: String,
+    /// The user's id, or the client's own for client_credentials.
+    pub sub: String,
+    pub aud: String,
+    pub exp: UnixTime,
+    pub iat: UnixTime,
+    /// Never minted by sigil; checked when present, since a token is not valid before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<UnixTime>,
+    pub jti: String,
+    pub client_id: ClientId,
+    #[serde(default, skip_serializing_if = "Scope::is_empty")]
+    pub scope: Scope,
+    /// The grant (refresh family) this token belongs to: revoking the grant kills it.
+    pub gid: GrantId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<UnixTime>,
+}
+
+/// An ID token's claims (OIDC Core §2).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: ClientId,
+    pub azp: ClientId,
+    pub exp: UnixTime,
+    pub iat: UnixTime,
+    pub auth_time: UnixTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<Nonce>,
+}
