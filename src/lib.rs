@@ -9,13 +9,19 @@
 //! - [`http`]: actix-web only. Extracts and parses requests, renders responses. No
 //!   actix type appears below it.
 //! - [`oauth`], [`oidc`], [`login`]: the protocols, over typed values ([`domain`]).
+//!   `login` knows nothing of OAuth; `oauth::authorize` calls it.
+//! - [`services`]: what the protocols share (configuration, clock, store, revocation
+//!   list, keys, password pool), and the one check of an access token.
 //! - [`token`]: JWT minting and verification, opaque token formats, the key ring.
-//! - [`crypto`]: ring-backed primitives, argon2id on a bounded pool.
 //! - [`store`] and [`revocation`]: traits chosen once at start-up, with Postgres/SQLite
-//!   and Redis/in-process implementations.
+//!   and Redis/in-process implementations. The store is the `sigil-store` crate, its
+//!   backends a crate each, so that sqlx checks every statement against each schema.
+//! - [`domain`] (the `sigil-domain` crate), [`crypto`], [`clock`]: typed values,
+//!   ring-backed primitives and argon2id on a bounded pool, the only reader of time.
 //!
-//! [`app::Application`] wires them; [`config::Config`] is read once; [`clock`] is the only
-//! reader of time. Start with `oauth::grant` for tokens, `oauth::authorize` for login.
+//! `tests/api/layering.rs` holds the table of who may import whom, and fails on an
+//! import that runs back up. [`app::Application`] wires the layers; [`config::Config`] is
+//! read once. Start with `oauth::grant` for tokens, `oauth::authorize` for login.
 
 #![forbid(unsafe_code)]
 

@@ -197,9 +197,11 @@ pub fn phc_params(stored: &str) -> Option<HashParams> {
     in_bounds.then_some(found)
 }
 
-/// A malformed or out-of-bounds stored hash verifies as false: a broken row must never
-/// let anyone in, nor take the server down.
-fn verify_blocking(stored: &str, password: &[u8]) -> bool {
+/// Checks `password` against a stored PHC string, on the calling thread: argon2 work,
+/// for the bounded pool (or a fuzz target), never for the async executor. A malformed or
+/// out-of-bounds stored hash verifies as false: a broken row must never let anyone in,
+/// nor take the server down.
+pub fn verify_blocking(stored: &str, password: &[u8]) -> bool {
     if phc_params(stored).is_none() {
         tracing::error!("a stored password hash is malformed or out of bounds");
         return false;

@@ -2,7 +2,8 @@
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, ISSUER, PASSWORD, REDIRECT, csrf_of, form_of, location, query_param, spawn_app,
+    Backend, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of, location,
+    query_param, set_cookie, spawn_app,
 };
 
 async fn login_issues_a_code_with_state_and_iss(backend: Backend) {
@@ -87,11 +88,6 @@ async fn unknown_user_and_wrong_password_read_the_same(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
     app.user("alice").await;
-    app.services
-        .store
-        .set_user_disabled(&crate::helpers::username("alice"), false)
-        .await
-        .unwrap();
     let params = app.authorize_params(&client, &[]);
     let verified = app.services.passwords.verifications();
     let wrong = app.login(&params, "alice", "not the password").await;
@@ -120,24 +116,30 @@ async fn unknown_user_and_wrong_password_read_the_same(backend: Backend) {
     assert_eq!(strip(&wrong, "alice"), strip(&unknown, "mallory"));
 }
 
+/// A disabled account's right password is answered exactly like a wrong one: the same
+/// page, the same argon2 work, no session.
 async fn disabled_users_cannot_log_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
     app.user("alice").await;
+    let params = app.authorize_params(&client, &[]);
+    let verified = app.services.passwords.verifications();
+    let wrong = app.login(&params, "alice", "not the password").await;
+    assert_eq!(app.services.passwords.verifications(), verified + 1);
+    let wrong = wrong.text().await.unwrap();
     app.services
         .store
         .set_user_disabled(&crate::helpers::username("alice"), true)
         .await
         .unwrap();
-    let params = app.authorize_params(&client, &[]);
     let res = app.login(&params, "alice", PASSWORD).await;
+    assert_eq!(app.services.passwords.verifications(), verified + 2);
     assert_eq!(res.status(), 200);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Invalid username or password.")
-    );
+    assert!(set_cookie(&res, "sigil_session").is_none(), "no session");
+    let disabled = res.text().await.unwrap();
+    assert!(disabled.contains("Invalid username or password."));
+    let strip = |html: &str| html.replace(&csrf_of(html), "");
+    assert_eq!(strip(&disabled), strip(&wrong));
 }
 
 async fn usernames_fold_case(backend: Backend) {
@@ -155,10 +157,7 @@ async fn login_without_the_csrf_cookie_is_refused(backend: Backend) {
     app.user("alice").await;
     let params = app.authorize_params(&client, &[]);
     // A forged cross-site post: a token from somewhere, and no cookie to match it.
-    let fresh = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let fresh = cookieless_browser();
     let mut form = params.clone();
     let token = format!("scf_{}", "a".repeat(43));
     form.extend([
@@ -184,6 +183,53 @@ async fn login_without_the_csrf_cookie_is_refused(backend: Backend) {
     );
 }
 
+/// Double submit: a well-formed CSRF token that is not the one in the form's cookie is
+/// refused before any password is checked, and starts nothing.
+async fn login_with_another_csrf_token_than_its_cookie_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let params = app.authorize_params(&client, &[]);
+    // The browser holds the form's cookie (app.http keeps cookies)...
+    let page = app.get_authorize(&params).await.text().await.unwrap();
+    let real = csrf_of(&page);
+    // ...but the field carries another token of the right shape.
+    let other = format!("scf_{}", "b".repeat(43));
+    assert_ne!(real, other);
+    let before = app.row_counts().await;
+    let verified = app.services.passwords.verifications();
+    let post = |csrf: String| {
+        let mut form = params.clone();
+        form.extend([("username", "alice"), ("password", PASSWORD)]);
+        let mut form: Vec<(&str, String)> =
+            form.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        form.push(("csrf_token", csrf));
+        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            form_of(&borrowed),
+        )
+    };
+    let res = post(other).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().get("location").is_none());
+    assert!(
+        set_cookie(&res, "sigil_session").is_none(),
+        "no session is started"
+    );
+    assert_eq!(
+        app.services.passwords.verifications(),
+        verified,
+        "no password check"
+    );
+    assert_eq!(app.row_counts().await, before);
+    // The refusal handed out a fresh form: its token works.
+    let fresh = csrf_of(&res.text().await.unwrap());
+    let res = post(fresh).await;
+    assert!(query_param(&location(&res), "code").is_some());
+}
+
 async fn unknown_client_gets_an_error_page_not_a_redirect(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
@@ -204,6 +250,11 @@ async fn unknown_client_gets_an_error_page_not_a_redirect(backend: Backend) {
 async fn near_miss_redirect_uris_never_redirect(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
+    app.user("alice").await;
+    // With a session, an accepted request would issue a code at once: the row counts
+    // show that none was.
+    app.code_for(&client, "alice").await;
+    let before = app.row_counts().await;
     for uri in [
         "https://app.example/cb/",
         "https://APP.example/cb",
@@ -225,6 +276,7 @@ async fn near_miss_redirect_uris_never_redirect(backend: Backend) {
         assert_eq!(res.status(), 400, "{uri}");
         assert!(res.headers().get("location").is_none(), "{uri}");
     }
+    assert_eq!(app.row_counts().await, before);
 }
 
 async fn loopback_redirect_any_port_for_public_clients(backend: Backend) {
@@ -282,14 +334,27 @@ async fn errors_after_the_redirect_uri_is_verified_go_back_to_it(backend: Backen
     );
 }
 
+/// RFC 6749 §3.1: a parameter given twice is refused, even when each value alone would
+/// do; with a session, an accepted request would redirect with a code at once.
 async fn duplicated_parameters_are_refused_without_redirect(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
-    let mut params = app.authorize_params(&client, &[]);
-    params.push(("redirect_uri", "https://evil.example/cb"));
-    let res = app.get_authorize(&params).await;
-    assert_eq!(res.status(), 400);
-    assert!(res.headers().get("location").is_none());
+    app.user("alice").await;
+    app.code_for(&client, "alice").await;
+    let before = app.row_counts().await;
+    for (name, second) in [("redirect_uri", REDIRECT), ("state", "other")] {
+        let mut params = app.authorize_params(&client, &[]);
+        params.push((name, second));
+        let res = app.get_authorize(&params).await;
+        assert_eq!(res.status(), 400, "{name}");
+        assert!(res.headers().get("location").is_none(), "{name}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains(&format!("parameter {name} was given more than once")),
+            "{page}"
+        );
+    }
+    assert_eq!(app.row_counts().await, before);
 }
 
 async fn authorize_accepts_post(backend: Backend) {
@@ -315,6 +380,7 @@ both_backends!(
     disabled_users_cannot_log_in,
     usernames_fold_case,
     login_without_the_csrf_cookie_is_refused,
+    login_with_another_csrf_token_than_its_cookie_is_refused,
     unknown_client_gets_an_error_page_not_a_redirect,
     near_miss_redirect_uris_never_redirect,
     loopback_redirect_any_port_for_public_clients,

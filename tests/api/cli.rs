@@ -141,9 +141,7 @@ async fn admin_commands_manage_clients_and_users(backend: Backend) {
             .status
             .success()
     );
-    let res = app
-        .post_as("/token", &client, &[("grant_type", "client_credentials")])
-        .await;
+    let res = app.token(&client).grant("client_credentials").send().await;
     assert_oauth_error(res, 401, "invalid_client").await;
 }
 

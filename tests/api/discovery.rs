@@ -11,7 +11,7 @@ async fn discovery_documents_name_every_endpoint(backend: Backend) {
         "/.well-known/openid-configuration",
         "/.well-known/oauth-authorization-server",
     ] {
-        let res = app.http.get(app.url(path)).send().await.unwrap();
+        let res = app.get(path).await;
         assert_eq!(res.status(), 200);
         let doc: Value = res.json().await.unwrap();
         assert_eq!(doc["issuer"], ISSUER);
@@ -34,7 +34,7 @@ async fn discovery_documents_name_every_endpoint(backend: Backend) {
 
 async fn jwks_publishes_the_signing_key(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = app.http.get(app.url("/jwks.json")).send().await.unwrap();
+    let res = app.get("/jwks.json").await;
     assert_eq!(res.status(), 200);
     let jwks: Value = res.json().await.unwrap();
     let keys = jwks["keys"].as_array().unwrap();
@@ -51,9 +51,9 @@ async fn jwks_publishes_the_signing_key(backend: Backend) {
 
 async fn health_and_readiness(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let res = app.get("/healthz").await;
     assert_eq!(res.status(), 200);
-    let res = app.http.get(app.url("/readyz")).send().await.unwrap();
+    let res = app.get("/readyz").await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(
@@ -64,7 +64,7 @@ async fn health_and_readiness(backend: Backend) {
 
 async fn unknown_paths_are_json_404(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = app.http.get(app.url("/nope")).send().await.unwrap();
+    let res = app.get("/nope").await;
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request");

@@ -3,7 +3,10 @@
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestClient, assert_oauth_error, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, REDIS_URL, TestApp, TestClient, assert_oauth_error, jwt_part, spawn_app,
+    spawn_app_with,
+};
 
 async fn introspection_describes_an_access_token(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -104,6 +107,58 @@ async fn revoking_an_access_token(backend: Backend) {
     assert!(app.is_active(&client, b).await, "only that token");
 }
 
+/// Seconds the revocation list keeps the entry for `jti` (Redis: the key's TTL; in
+/// process: whether it still answers "revoked" once the clock is moved).
+async fn redis_ttl(app: &TestApp, jti: &str) -> i64 {
+    let prefix = app
+        .env
+        .iter()
+        .find(|(k, _)| k == "SIGIL_REDIS_PREFIX")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let client = redis::Client::open(REDIS_URL).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("TTL")
+        .arg(format!("{prefix}rev:jti:{jti}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// A revoked access token's entry lives exactly as long as the token could: still there
+/// just before `exp`, gone (not kept forever) just after.
+async fn a_revocation_lives_exactly_as_long_as_its_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let tokens = app.client_credentials(&client, "read").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let claims = jwt_part(token, 1);
+    let (jti, gid) = (
+        claims["jti"].as_str().unwrap(),
+        claims["gid"].as_str().unwrap(),
+    );
+    let lifetime = claims["exp"].as_i64().unwrap() - app.now();
+    assert_eq!(app.revoke(&client, token).await.status(), 200);
+    match backend {
+        Backend::Postgres => {
+            // Redis keeps time itself: its TTL is the token's remaining life.
+            let ttl = redis_ttl(&app, jti).await;
+            assert!(
+                (lifetime - 2..=lifetime).contains(&ttl),
+                "entry TTL {ttl}s for a token with {lifetime}s to live"
+            );
+        }
+        Backend::Sqlite => {
+            let list = &app.services.revocation;
+            app.clock.advance(lifetime - 2);
+            assert!(list.is_revoked(jti, gid).await.unwrap(), "just before exp");
+            assert!(!app.is_active(&client, token).await);
+            app.clock.advance(3);
+            assert!(!list.is_revoked(jti, gid).await.unwrap(), "just after exp");
+        }
+    }
+}
+
 async fn revoking_a_refresh_token_kills_its_family(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
@@ -158,6 +213,7 @@ both_backends!(
     introspection_requires_a_confidential_client,
     refresh_tokens_are_described_to_their_client_only,
     revoking_an_access_token,
+    a_revocation_lives_exactly_as_long_as_its_token,
     revoking_a_refresh_token_kills_its_family,
     unknown_tokens_revoke_with_200,
     another_clients_token_is_not_revoked,
@@ -182,7 +238,7 @@ async fn postgres_introspection_fails_closed_when_redis_is_unreachable() {
         .await;
     let body: Value = assert_oauth_error(res, 503, "temporarily_unavailable").await;
     assert!(body.get("active").is_none());
-    let res = app.http.get(app.url("/readyz")).send().await.unwrap();
+    let res = app.get("/readyz").await;
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["revocation"], "unavailable");

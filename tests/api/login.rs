@@ -2,7 +2,46 @@
 //! re-hashing when the argon2 parameters change.
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, location, query_param, spawn_app_with, spawn_from_env};
+use reqwest::Response;
+use reqwest::header::HeaderMap;
+
+use crate::helpers::{
+    Backend, PASSWORD, TestApp, TestClient, cookieless_browser, csrf_of, form_of, location,
+    query_param, set_cookie, spawn_app, spawn_app_with, spawn_from_env,
+};
+
+/// Logs alice in with a browser that sends back only what it is told to: the CSRF
+/// cookie set with the form goes back explicitly (a `Secure` cookie would not be sent
+/// over the test's plain http). Returns the form's CSRF cookie, its page's headers, and
+/// the login answer.
+async fn login_by_hand(app: &TestApp, client: &TestClient) -> (String, HeaderMap, Response) {
+    let browser = cookieless_browser();
+    let params = app.authorize_params(client, &[]);
+    let page = browser
+        .get(format!("{}?{}", app.url("/authorize"), form_of(&params)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csrf_cookie = set_cookie(&page, "sigil_csrf").expect("the form sets its CSRF cookie");
+    let headers = page.headers().clone();
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let mut form = params.clone();
+    form.extend([
+        ("csrf_token", csrf.as_str()),
+        ("username", "alice"),
+        ("password", PASSWORD),
+    ]);
+    let res = browser
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", csrf_cookie.split(';').next().unwrap())
+        .body(form_of(&form))
+        .send()
+        .await
+        .unwrap();
+    (csrf_cookie, headers, res)
+}
 
 async fn https_issuer_makes_cookies_secure_and_sends_hsts(backend: Backend) {
     let app = spawn_app_with(backend, |env| {
@@ -11,19 +50,36 @@ async fn https_issuer_makes_cookies_secure_and_sends_hsts(backend: Backend) {
     })
     .await;
     let client = app.confidential().await;
-    let params = app.authorize_params(&client, &[]);
-    let page = app.get_authorize(&params).await;
-    assert_eq!(page.status(), 200);
+    app.user("alice").await;
+    let (csrf, page, res) = login_by_hand(&app, &client).await;
     assert!(
-        page.headers()["strict-transport-security"]
+        page["strict-transport-security"]
             .to_str()
             .unwrap()
             .starts_with("max-age=")
     );
-    let csrf = page.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(csrf.contains("Secure"), "{csrf}");
-    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert!(csrf.contains("; Secure"), "{csrf}");
+    assert!(query_param(&location(&res), "code").is_some(), "logged in");
+    let session = set_cookie(&res, "sigil_session").expect("a session cookie");
+    for attribute in ["; Secure", "; HttpOnly", "; SameSite=Lax", "; Path=/"] {
+        assert!(session.contains(attribute), "{attribute} in {session}");
+    }
+    let res = app.get("/healthz").await;
     assert!(res.headers().contains_key("strict-transport-security"));
+}
+
+/// The control: under an http issuer (development), no cookie claims `Secure` (a browser
+/// would drop it) and no HSTS is sent.
+async fn http_issuer_cookies_are_not_secure(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let (csrf, page, res) = login_by_hand(&app, &client).await;
+    assert!(page.get("strict-transport-security").is_none());
+    assert!(!csrf.contains("Secure"), "{csrf}");
+    let session = set_cookie(&res, "sigil_session").expect("a session cookie");
+    assert!(!session.contains("Secure"), "{session}");
+    assert!(session.contains("; HttpOnly"), "{session}");
 }
 
 async fn login_rehashes_when_parameters_change(backend: Backend) {
@@ -67,5 +123,6 @@ async fn login_rehashes_when_parameters_change(backend: Backend) {
 
 both_backends!(
     https_issuer_makes_cookies_secure_and_sends_hsts,
+    http_issuer_cookies_are_not_secure,
     login_rehashes_when_parameters_change,
 );

@@ -6,11 +6,7 @@ use crate::both_backends;
 use crate::helpers::{Backend, PASSWORD, TestApp, location, query_param, spawn_app};
 
 async fn get(app: &TestApp, authorization: Option<&str>) -> reqwest::Response {
-    let mut req = app.http.get(app.url("/userinfo"));
-    if let Some(a) = authorization {
-        req = req.header("authorization", a);
-    }
-    req.send().await.unwrap()
+    app.get_with_authorization("/userinfo", authorization).await
 }
 
 fn www_authenticate(res: &reqwest::Response) -> String {

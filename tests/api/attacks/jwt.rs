@@ -57,24 +57,34 @@ fn sign_segments(app: &TestApp, header: &str, claims: &str) -> String {
     format!("{message}.{sig}")
 }
 
+/// The token reads inactive at /introspect, and /userinfo answers exactly RFC 6750's
+/// `invalid_token` (401), not merely "some client error".
 async fn refused(app: &TestApp, client: &TestClient, token: &str, what: &str) {
+    refused_with(app, client, token, what, 401, "invalid_token").await;
+}
+
+async fn refused_with(
+    app: &TestApp,
+    client: &TestClient,
+    token: &str,
+    what: &str,
+    status: u16,
+    code: &str,
+) {
     assert_eq!(
         app.introspect(client, token).await,
         json!({ "active": false }),
         "{what}"
     );
-    let res = app
-        .http
-        .get(app.url("/userinfo"))
-        .header("authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        matches!(res.status().as_u16(), 400 | 401),
-        "{what}: userinfo {}",
-        res.status()
+    let res = app.userinfo(token).await;
+    assert_eq!(res.status(), status, "{what}: userinfo");
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        format!("Bearer realm=\"sigil\", error=\"{code}\"").as_str(),
+        "{what}"
     );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], code, "{what}");
 }
 
 async fn forged_tokens_are_refused(backend: Backend) {
@@ -254,11 +264,15 @@ async fn forged_tokens_are_refused(backend: Backend) {
         "trailing bits",
     )
     .await;
-    refused(
+    // Padding inside the token is outside RFC 6750's b64token grammar: a malformed
+    // request (400) at /userinfo rather than a bad token.
+    refused_with(
         &app,
         &client,
         &sign_segments(&app, &hb, &format!("{cb}==")),
         "padding",
+        400,
+        "invalid_request",
     )
     .await;
     let standard = STANDARD
@@ -290,13 +304,7 @@ async fn tokens_of_other_kinds_are_not_access_tokens(backend: Backend) {
     let id_token = tokens["id_token"].as_str().unwrap();
     refused(&app, &client, id_token, "ID token as access token").await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let res = app
-        .http
-        .get(app.url("/userinfo"))
-        .header("authorization", format!("Bearer {refresh}"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.userinfo(refresh).await;
     assert_eq!(res.status(), 401, "a refresh token is not a bearer token");
 }
 
@@ -308,18 +316,47 @@ async fn a_megabyte_token_is_refused_unread(backend: Backend) {
         .post_as("/introspect", &client, &[("token", &huge)])
         .await;
     assert_oauth_error(res, 413, "invalid_request").await;
-    let res = app
-        .http
-        .get(app.url("/userinfo"))
-        .header("authorization", format!("Bearer {huge}"))
-        .send()
-        .await
-        .unwrap();
+    // In a header, a megabyte never reaches sigil: the HTTP server refuses it first.
+    let res = app.userinfo(&huge).await;
     assert!(res.status().is_client_error(), "{}", res.status());
+}
+
+/// The 8 KiB bound on JWTs is sigil's own, checked before any parsing: a token just over
+/// it is refused even when validly signed, while one just under it verifies.
+async fn oversized_signed_tokens_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let padded = |pad: usize| {
+        let claims = claims(&app, &client, json!({ "pad": "x".repeat(pad) }));
+        sign_ours(&app, &header(&app, json!({})), &claims)
+    };
+    let under = padded(5_500);
+    let over = padded(6_500);
+    assert!(
+        under.len() < 8 * 1024 && over.len() > 8 * 1024,
+        "{} {}",
+        under.len(),
+        over.len()
+    );
+    assert!(app.is_active(&client, &under).await, "the control verifies");
+    assert_eq!(
+        app.introspect(&client, &over).await,
+        json!({ "active": false }),
+        "over 8 KiB is refused whatever its signature"
+    );
+    // At /userinfo too, and the answer is sigil's (RFC 6750 invalid_request), not the
+    // HTTP server's header limit, which lies far above 8 KiB.
+    let res = app.userinfo(&over).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer realm=\"sigil\", error=\"invalid_request\""
+    );
 }
 
 both_backends!(
     forged_tokens_are_refused,
     tokens_of_other_kinds_are_not_access_tokens,
     a_megabyte_token_is_refused_unread,
+    oversized_signed_tokens_are_refused,
 );

@@ -1,0 +1,257 @@
+//! The application under test: `spawn_app(backend)` starts the real `Application` on port
+//! 0, on a fresh SQLite file or a fresh Postgres database with the real Redis (under a key
+//! prefix of its own), and the records a test starts from (clients, users).
+
+use std::sync::Arc;
+
+use sigil::app::Application;
+use sigil::clock::{Clock as _, ShiftedClock};
+use sigil::config::Config;
+use sigil::services::Services;
+use sqlx::Connection as _;
+
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub const ISSUER: &str = "http://sigil.test";
+pub const PASSWORD: &str = "correct horse battery staple";
+// RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const REDIRECT: &str = "https://app.example/cb";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub http: reqwest::Client,
+    pub clock: ShiftedClock,
+    pub services: Arc<Services>,
+    pub env: Vec<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestClient {
+    pub id: String,
+    pub secret: Option<String>,
+}
+
+fn random_suffix() -> String {
+    sigil::crypto::random_id()
+        .unwrap()
+        .to_lowercase()
+        .replace(['-', '_'], "x")
+}
+
+/// A fresh Postgres database, named for nothing but this test.
+pub async fn fresh_database() -> String {
+    let name = format!("sigil_test_{}", random_suffix());
+    let mut conn = sqlx::PgConnection::connect(PG_ADMIN_URL)
+        .await
+        .expect("Postgres must be running on 127.0.0.1:5432 (see .ci/run)");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    format!("postgres://postgres@127.0.0.1:5432/{name}")
+}
+
+/// The environment a test app reads, as `sigil` would from the process.
+pub async fn test_env(backend: Backend, dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("SIGIL_LISTEN", "127.0.0.1:0".to_owned()),
+        ("SIGIL_ISSUER", ISSUER.to_owned()),
+        (
+            "SIGIL_MASTER_KEY_FILE",
+            dir.join("master.key").display().to_string(),
+        ),
+        (
+            "SIGIL_SQLITE_PATH",
+            dir.join("sigil.db").display().to_string(),
+        ),
+        // Cheap hashing keeps the suite fast; the OWASP defaults are checked in unit tests.
+        ("SIGIL_ARGON2_MEMORY_KIB", "1024".to_owned()),
+        ("SIGIL_ARGON2_ITERATIONS", "1".to_owned()),
+        ("SIGIL_WORKERS", "1".to_owned()),
+    ];
+    if backend == Backend::Postgres {
+        env.push(("DATABASE_URL", fresh_database().await));
+        env.push(("REDIS_URL", REDIS_URL.to_owned()));
+        env.push((
+            "SIGIL_REDIS_PREFIX",
+            format!("sigil-test-{}:", random_suffix()),
+        ));
+    }
+    env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+pub fn config_from(env: &[(String, String)]) -> Config {
+    Config::load(None, &|name| {
+        env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+    .unwrap()
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Vec<(String, String)>),
+) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = test_env(backend, dir.path()).await;
+    tweak(&mut env);
+    spawn_from_env(env, dir).await
+}
+
+pub async fn spawn_from_env(env: Vec<(String, String)>, dir: tempfile::TempDir) -> TestApp {
+    let clock = ShiftedClock::new();
+    let app = Application::build_with_clock(config_from(&env), Arc::new(clock.clone()))
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let services = app.services().clone();
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        http,
+        clock,
+        services,
+        env,
+        _dir: dir,
+    }
+}
+
+/// A username as the store takes it.
+pub fn username(raw: &str) -> sigil::domain::Username {
+    sigil::domain::Username::parse(raw).unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Live rows per table, read straight from the database: an attack must leave these
+    /// unchanged.
+    pub async fn row_counts(&self) -> Vec<i64> {
+        const SQL: &str = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM clients), \
+            (SELECT COUNT(*) FROM sessions), \
+            (SELECT COUNT(*) FROM auth_codes WHERE consumed_at IS NULL), \
+            (SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL), \
+            (SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NULL), \
+            (SELECT COUNT(*) FROM signing_keys)";
+        let var = |name: &str| {
+            self.env
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        match var("DATABASE_URL") {
+            Some(url) => {
+                use sqlx::Row as _;
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                let row = sqlx::query(SQL).fetch_one(&mut c).await.unwrap();
+                (0..7).map(|i| row.get::<i64, _>(i)).collect()
+            }
+            None => {
+                use sqlx::Row as _;
+                let path = var("SIGIL_SQLITE_PATH").unwrap();
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
+                    .await
+                    .unwrap();
+                let row = sqlx::query(SQL).fetch_one(&mut c).await.unwrap();
+                (0..7).map(|i| row.get::<i64, _>(i)).collect()
+            }
+        }
+    }
+
+    /// Runs `sql` straight on the test's database, bypassing sigil: how a test plays the
+    /// part of a tampered or damaged store.
+    pub async fn execute_sql(&self, sql: &str) {
+        let var = |name: &str| {
+            self.env
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        match var("DATABASE_URL") {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
+            None => {
+                let path = var("SIGIL_SQLITE_PATH").unwrap();
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub async fn client(&self, public: bool, grants: &str, scopes: &str) -> TestClient {
+        let spec = sigil::admin::ClientSpec {
+            name: "Test App".into(),
+            public,
+            redirect_uris: vec![REDIRECT.into(), "http://127.0.0.1/loopback".into()],
+            grant_types: grants.split(',').map(str::to_owned).collect(),
+            scopes: scopes.into(),
+        };
+        let (record, secret) =
+            sigil::admin::register_client(self.services.store.as_ref(), &spec, self.now())
+                .await
+                .unwrap();
+        TestClient {
+            id: record.id.as_str().to_owned(),
+            secret: secret.map(|s| s.expose().to_owned()),
+        }
+    }
+
+    /// A confidential client with every grant.
+    pub async fn confidential(&self) -> TestClient {
+        self.client(
+            false,
+            "authorization_code,refresh_token,client_credentials",
+            "openid read write",
+        )
+        .await
+    }
+
+    pub async fn user(&self, username: &str) -> String {
+        sigil::admin::create_user(
+            self.services.store.as_ref(),
+            &self.services.passwords,
+            username,
+            None,
+            PASSWORD,
+            self.now(),
+        )
+        .await
+        .unwrap()
+        .id
+        .as_str()
+        .to_owned()
+    }
+}

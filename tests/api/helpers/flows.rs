@@ -1,0 +1,180 @@
+//! The flows a test walks through (client credentials, the browser login, code exchange,
+//! refresh, introspection, revocation), and the assertions on what comes back.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+use super::app::{CHALLENGE, PASSWORD, REDIRECT, TestApp, TestClient, VERIFIER};
+use super::requests::form_of;
+
+impl TestApp {
+    pub async fn client_credentials(&self, client: &TestClient, scope: &str) -> Value {
+        let res = self
+            .token(client)
+            .grant("client_credentials")
+            .param("scope", scope)
+            .send()
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn introspect(&self, caller: &TestClient, token: &str) -> Value {
+        let res = self
+            .post_as("/introspect", caller, &[("token", token)])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "introspection answers 200");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        res.json().await.unwrap()
+    }
+
+    pub async fn is_active(&self, caller: &TestClient, token: &str) -> bool {
+        self.introspect(caller, token).await["active"] == Value::Bool(true)
+    }
+
+    pub async fn revoke(&self, caller: &TestClient, token: &str) -> Response {
+        self.post_as("/revoke", caller, &[("token", token)]).await
+    }
+
+    pub fn authorize_params<'a>(
+        &self,
+        client: &'a TestClient,
+        extra: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut p = vec![
+            ("response_type", "code"),
+            ("client_id", client.id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid read"),
+            ("state", "st4te"),
+            ("nonce", "n0nce"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ];
+        for (k, v) in extra {
+            p.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                p.push((k, v));
+            }
+        }
+        p
+    }
+
+    pub async fn get_authorize(&self, params: &[(&str, &str)]) -> Response {
+        self.http
+            .get(format!("{}?{}", self.url("/authorize"), form_of(params)))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits the login form shown for `params`.
+    pub async fn login(&self, params: &[(&str, &str)], username: &str, password: &str) -> Response {
+        let page = self.get_authorize(params).await;
+        assert_eq!(page.status(), StatusCode::OK, "the login form is shown");
+        let html = page.text().await.unwrap();
+        let csrf = csrf_of(&html);
+        let mut form = params.to_vec();
+        form.push(("csrf_token", &csrf));
+        form.push(("username", username));
+        form.push(("password", password));
+        self.post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            form_of(&form),
+        )
+        .await
+    }
+
+    /// Logs `username` in and returns the code delivered to the redirect URI.
+    pub async fn code_for(&self, client: &TestClient, username: &str) -> String {
+        let params = self.authorize_params(client, &[]);
+        let res = self.login(&params, username, PASSWORD).await;
+        let location = location(&res);
+        assert!(location.starts_with(REDIRECT), "{location}");
+        query_param(&location, "code").expect("a code")
+    }
+
+    pub async fn exchange_code(&self, client: &TestClient, code: &str) -> Response {
+        self.token(client)
+            .grant("authorization_code")
+            .params(&[
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+            ])
+            .send()
+            .await
+    }
+
+    /// The full browser flow: login, code, tokens.
+    pub async fn tokens_for(&self, client: &TestClient, username: &str) -> Value {
+        let code = self.code_for(client, username).await;
+        let res = self.exchange_code(client, &code).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Response {
+        self.token(client)
+            .grant("refresh_token")
+            .param("refresh_token", refresh_token)
+            .send()
+            .await
+    }
+}
+
+pub fn jwt_part(token: &str, index: usize) -> Value {
+    let part = token.split('.').nth(index).expect("a JWT has three parts");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("the form has a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+pub fn location(res: &Response) -> String {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "a redirect");
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = url::Url::parse(url).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The `Set-Cookie` header that sets `name`, if any.
+pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{name}=")))
+}
+
+/// The one assertion for OAuth errors: status, `error` code, JSON, no-store.
+pub async fn assert_oauth_error(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    if status == 401 {
+        assert!(
+            res.headers().contains_key("www-authenticate"),
+            "401 carries WWW-Authenticate"
+        );
+    }
+    if status == 503 {
+        assert!(
+            res.headers().contains_key("retry-after"),
+            "503 carries Retry-After"
+        );
+    }
+    let body: Value = res.json().await.expect("a JSON error body");
+    assert_eq!(body["error"], code, "{body}");
+    body
+}
