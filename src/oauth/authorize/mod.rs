@@ -181,7 +181,7 @@ pub async fn sign_in(
 }
 
 /// Issues a code for `user_id` and returns the redirect that delivers it.
-pub async fn issue_code(
+async fn issue_code(
     services: &Services,
     request: &AuthorizeRequest,
     user_id: &UserId,

@@ -25,6 +25,11 @@ pub enum Backend {
     Postgres,
 }
 
+enum Database {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
@@ -143,15 +148,8 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// Live rows per table, read straight from the database: an attack must leave these
-    /// unchanged.
-    pub async fn row_counts(&self) -> Vec<i64> {
-        const SQL: &str = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM clients), \
-            (SELECT COUNT(*) FROM sessions), \
-            (SELECT COUNT(*) FROM auth_codes WHERE consumed_at IS NULL), \
-            (SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL), \
-            (SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NULL), \
-            (SELECT COUNT(*) FROM signing_keys)";
+    /// A connection straight to the test's database, bypassing sigil.
+    async fn database(&self) -> Database {
         let var = |name: &str| {
             self.env
                 .iter()
@@ -159,18 +157,34 @@ impl TestApp {
                 .map(|(_, v)| v.clone())
         };
         match var("DATABASE_URL") {
-            Some(url) => {
-                use sqlx::Row as _;
-                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            Some(url) => Database::Postgres(sqlx::PgConnection::connect(&url).await.unwrap()),
+            None => {
+                let path = var("SIGIL_SQLITE_PATH").unwrap();
+                Database::Sqlite(
+                    sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
+                        .await
+                        .unwrap(),
+                )
+            }
+        }
+    }
+
+    /// Live rows per table, read straight from the database: an attack must leave these
+    /// unchanged.
+    pub async fn row_counts(&self) -> Vec<i64> {
+        use sqlx::Row as _;
+        const SQL: &str = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM clients), \
+            (SELECT COUNT(*) FROM sessions), \
+            (SELECT COUNT(*) FROM auth_codes WHERE consumed_at IS NULL), \
+            (SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL), \
+            (SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NULL), \
+            (SELECT COUNT(*) FROM signing_keys)";
+        match self.database().await {
+            Database::Postgres(mut c) => {
                 let row = sqlx::query(SQL).fetch_one(&mut c).await.unwrap();
                 (0..7).map(|i| row.get::<i64, _>(i)).collect()
             }
-            None => {
-                use sqlx::Row as _;
-                let path = var("SIGIL_SQLITE_PATH").unwrap();
-                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
-                    .await
-                    .unwrap();
+            Database::Sqlite(mut c) => {
                 let row = sqlx::query(SQL).fetch_one(&mut c).await.unwrap();
                 (0..7).map(|i| row.get::<i64, _>(i)).collect()
             }
@@ -180,31 +194,12 @@ impl TestApp {
     /// Runs `sql` straight on the test's database, bypassing sigil: how a test plays the
     /// part of a tampered or damaged store.
     pub async fn execute_sql(&self, sql: &str) {
-        let var = |name: &str| {
-            self.env
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        match var("DATABASE_URL") {
-            Some(url) => {
-                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-            }
-            None => {
-                let path = var("SIGIL_SQLITE_PATH").unwrap();
-                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
-                    .await
-                    .unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
-            }
+        let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+        match self.database().await {
+            Database::Postgres(mut c) => sql.execute(&mut c).await.map(drop),
+            Database::Sqlite(mut c) => sql.execute(&mut c).await.map(drop),
         }
+        .unwrap();
     }
 
     pub fn now(&self) -> i64 {

@@ -1,0 +1,117 @@
+//! People and their browser sessions.
+
+/// [`UserStore`](crate::UserStore) for `$store`; expanded by [`impl_sql_store!`](crate::impl_sql_store) only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_sql_users {
+    ($store:ty, $db:ty) => {
+        #[async_trait]
+        impl UserStore for $store {
+            async fn create_user(&self, u: &NewUser) -> Result<(), StoreError> {
+                sqlx::query_file!(
+                    "../store/sql/users/insert.sql",
+                    u.id.as_str(),
+                    u.username.as_str(),
+                    u.email.as_ref().map(|e| e.as_str()),
+                    u.password_hash.as_str(),
+                    u.created_at,
+                )
+                .execute(&self.pool)
+                .await
+                .map_err(conflict("a user with this username"))?;
+                Ok(())
+            }
+
+            async fn user_by_username(
+                &self,
+                username: &Username,
+            ) -> Result<Option<UserRecord>, StoreError> {
+                sqlx::query_file_as!(
+                    rows::UserRow,
+                    "../store/sql/users/by_username.sql",
+                    username.as_str(),
+                )
+                .fetch_optional(&self.pool)
+                .await?
+                .map(UserRecord::try_from)
+                .transpose()
+            }
+
+            async fn user_by_id(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+                sqlx::query_file_as!(rows::UserRow, "../store/sql/users/by_id.sql", id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(UserRecord::try_from)
+                    .transpose()
+            }
+
+            async fn set_password_hash(
+                &self,
+                user_id: &UserId,
+                phc: &str,
+            ) -> Result<(), StoreError> {
+                let done = sqlx::query_file!(
+                    "../store/sql/users/set_password_hash.sql",
+                    phc,
+                    user_id.as_str(),
+                )
+                .execute(&self.pool)
+                .await?;
+                one_row(done.rows_affected())
+            }
+
+            async fn set_user_disabled(
+                &self,
+                username: &Username,
+                disabled: bool,
+            ) -> Result<(), StoreError> {
+                let done = sqlx::query_file!(
+                    "../store/sql/users/set_disabled.sql",
+                    disabled,
+                    username.as_str(),
+                )
+                .execute(&self.pool)
+                .await?;
+                one_row(done.rows_affected())
+            }
+
+            async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+                rows::all(
+                    sqlx::query_file_as!(rows::UserRow, "../store/sql/users/list.sql")
+                        .fetch_all(&self.pool)
+                        .await?,
+                )
+            }
+
+            async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+                sqlx::query_file!(
+                    "../store/sql/users/insert_session.sql",
+                    &s.id_hash[..],
+                    s.user_id.as_str(),
+                    s.auth_time,
+                    s.expires_at,
+                )
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(
+                &self,
+                id_hash: &Digest,
+                now: UnixTime,
+            ) -> Result<Option<SessionRecord>, StoreError> {
+                sqlx::query_file_as!(
+                    rows::SessionRow,
+                    "../store/sql/users/live_session.sql",
+                    &id_hash[..],
+                    now,
+                )
+                .fetch_optional(&self.pool)
+                .await?
+                .map(SessionRecord::try_from)
+                .transpose()
+            }
+        }
+    };
+}
