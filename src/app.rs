@@ -8,17 +8,19 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
+use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, RevocationConfig, StoreConfig};
 use crate::crypto::CryptoError;
-use crate::crypto::keys::MasterKey;
+use crate::crypto::master_key::{MasterKey, MasterKeyError};
 use crate::crypto::passwords::PasswordHasher;
+use crate::keys::propagation::Notifier;
+use crate::keys::{KeyRing, KeysError, Policy};
 use crate::revocation::memory::MemoryRevocationList;
 use crate::revocation::redis::RedisRevocationList;
 use crate::revocation::{RevocationError, RevocationList};
 use crate::services::Services;
 use crate::store::StoreError;
-use crate::token::keyring::{KeyRing, KeyRingError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -26,12 +28,12 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("revocation list: {0}")]
     Revocation(#[from] RevocationError),
-    #[error("master key {path}: {source}")]
-    MasterKey { path: String, source: CryptoError },
+    #[error("master key: {0}")]
+    MasterKey(#[from] MasterKeyError),
     #[error("signing keys: {0}")]
-    Keys(#[from] KeyRingError),
-    #[error("password hashing: {0}")]
-    Passwords(#[from] CryptoError),
+    Keys(#[from] KeysError),
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -44,10 +46,6 @@ pub struct Application {
     server: Server,
     services: Arc<Services>,
 }
-
-/// How often each instance re-reads the signing keys, so a rotation done elsewhere
-/// reaches it without a restart.
-const KEY_POLL: Duration = Duration::from_secs(60);
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
@@ -87,15 +85,7 @@ impl Application {
         })?
         .run();
 
-        let poller = services.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(KEY_POLL).await;
-                if let Err(e) = poller.keys.reload(poller.store.as_ref()).await {
-                    tracing::warn!(error = %e, "could not reload signing keys");
-                }
-            }
-        });
+        follow_keys(services.clone());
         Ok(Self {
             port,
             server,
@@ -130,13 +120,11 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         }
         RevocationConfig::Memory => Arc::new(MemoryRevocationList::new(clock.clone())),
     };
-    let master = MasterKey::load_or_create(&config.master_key_file).map_err(|source| {
-        StartupError::MasterKey {
-            path: config.master_key_file.display().to_string(),
-            source,
-        }
-    })?;
-    let keys = KeyRing::load(store.as_ref(), master, clock.as_ref()).await?;
+    let master = MasterKey::load_or_create(&config.master_key_file)?;
+    let key_policy = Policy::from_config(&config);
+    let instance = Actor::instance(&crate::crypto::random_id()?);
+    let keys = KeyRing::load(store.as_ref(), master, &key_policy, &instance, clock.now()).await?;
+    let key_changes = Notifier::new(&config.revocation);
     let passwords = PasswordHasher::new(
         config.password_hash,
         config.login_concurrency,
@@ -162,6 +150,49 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         store,
         revocation,
         keys,
+        key_policy,
+        key_changes,
+        instance,
         passwords,
     })
+}
+
+/// Keeps this instance's keys current: a refresh every poll interval, and at once when
+/// another instance announces a change. A change this instance makes (an activation, a
+/// scheduled rotation) is announced in turn.
+fn follow_keys(services: Arc<Services>) {
+    let wake = Arc::new(tokio::sync::Notify::new());
+    services.key_changes.listen(wake.clone());
+    let interval = Duration::from_millis(services.config.keys.poll_ms);
+    tokio::spawn(async move {
+        let mut failing = false;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = wake.notified() => {}
+            }
+            let s = &services;
+            match s
+                .keys
+                .refresh(s.store.as_ref(), &s.key_policy, &s.instance, s.clock.now())
+                .await
+            {
+                Ok(changed) => {
+                    if failing {
+                        tracing::info!("signing keys refreshed again");
+                        failing = false;
+                    }
+                    if changed {
+                        s.key_changes.keys_changed().await;
+                    }
+                }
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "could not refresh the signing keys");
+                        failing = true;
+                    }
+                }
+            }
+        }
+    });
 }

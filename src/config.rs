@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::crypto::passwords::HashParams;
+use crate::domain::SigningAlg;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -54,6 +55,37 @@ pub struct Config {
     pub workers: usize,
     pub auto_migrate: bool,
     pub db_max_connections: u32,
+    pub keys: KeyConfig,
+}
+
+/// How signing keys are used, rotated and followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyConfig {
+    /// The algorithm of access tokens.
+    pub access_token_alg: SigningAlg,
+    /// How long a new key is published before it signs: longer than any JWKS cache
+    /// (see [`KeyConfig::jwks_max_age`]), so no resource server meets a token whose key
+    /// it has not seen.
+    pub publish_ahead: i64,
+    /// Rotate on a schedule: every this many days (off when `None`).
+    pub rotation_days: Option<u32>,
+    /// How often each instance re-reads the keys (milliseconds): the fallback to Redis
+    /// pub/sub, and the only path on the embedded default.
+    pub poll_ms: u64,
+}
+
+impl KeyConfig {
+    /// The JWKS `Cache-Control: max-age`: at most half the publish-ahead interval (and
+    /// at most five minutes), so a cache always refreshes before a new key signs.
+    pub fn jwks_max_age(&self) -> i64 {
+        (self.publish_ahead / 2).clamp(0, 300)
+    }
+
+    /// How long an instance may go without reading the keys before it stops vouching
+    /// for tokens: five poll intervals.
+    pub fn stale_after(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.poll_ms.saturating_mul(5))
+    }
 }
 
 impl Config {
@@ -88,6 +120,10 @@ struct RawConfig {
     workers: Option<usize>,
     auto_migrate: Option<bool>,
     db_max_connections: Option<u32>,
+    access_token_alg: Option<String>,
+    key_publish_ahead: Option<i64>,
+    key_rotation_days: Option<u32>,
+    key_poll_ms: Option<u64>,
 }
 
 impl Config {
@@ -168,6 +204,10 @@ impl RawConfig {
         over!(workers, "SIGIL_WORKERS");
         over!(auto_migrate, "SIGIL_AUTO_MIGRATE");
         over!(db_max_connections, "SIGIL_DB_MAX_CONNECTIONS");
+        over!(access_token_alg, "SIGIL_ACCESS_TOKEN_ALG");
+        over!(key_publish_ahead, "SIGIL_KEY_PUBLISH_AHEAD");
+        over!(key_rotation_days, "SIGIL_KEY_ROTATION_DAYS");
+        over!(key_poll_ms, "SIGIL_KEY_POLL_MS");
         Ok(())
     }
 
@@ -244,6 +284,39 @@ impl RawConfig {
             workers: self.workers.unwrap_or(cpus).max(1),
             auto_migrate: self.auto_migrate.unwrap_or(true),
             db_max_connections: self.db_max_connections.unwrap_or(10).max(1),
+            keys: KeyConfig {
+                access_token_alg: match self.access_token_alg {
+                    None => SigningAlg::Es256,
+                    Some(raw) => SigningAlg::parse(&raw).map_err(|_| ConfigError::Invalid {
+                        name: "SIGIL_ACCESS_TOKEN_ALG",
+                        message: format!("{raw:?} is not one of ES256, EdDSA, RS256, PS256"),
+                    })?,
+                },
+                publish_ahead: match self.key_publish_ahead {
+                    None => 3600,
+                    Some(s) if s >= 0 => s,
+                    Some(_) => {
+                        return Err(ConfigError::Invalid {
+                            name: "SIGIL_KEY_PUBLISH_AHEAD",
+                            message: "must be a number of seconds, 0 or more".into(),
+                        });
+                    }
+                },
+                rotation_days: match self.key_rotation_days {
+                    None | Some(0) => None,
+                    Some(days) => Some(days),
+                },
+                poll_ms: match self.key_poll_ms {
+                    None => 1000,
+                    Some(ms) if (50..=60_000).contains(&ms) => ms,
+                    Some(_) => {
+                        return Err(ConfigError::Invalid {
+                            name: "SIGIL_KEY_POLL_MS",
+                            message: "must be 50 to 60000 milliseconds".into(),
+                        });
+                    }
+                },
+            },
         })
     }
 }
@@ -313,6 +386,9 @@ mod tests {
         assert_eq!(c.revocation, RevocationConfig::Memory);
         assert_eq!(c.access_token_ttl, 600);
         assert_eq!(c.password_hash, HashParams::default());
+        assert_eq!(c.keys.access_token_alg, SigningAlg::Es256);
+        assert_eq!(c.keys.rotation_days, None);
+        assert!(c.keys.jwks_max_age() < c.keys.publish_ahead);
     }
 
     #[test]
@@ -376,6 +452,8 @@ mod tests {
         assert!(Config::load(None, &env_of(&[("SIGIL_ISSUER", "https://x/?a=b")])).is_err());
         assert!(Config::load(None, &env_of(&[("DATABASE_URL", "mysql://x")])).is_err());
         assert!(Config::load(None, &env_of(&[("SIGIL_ACCESS_TOKEN_TTL", "0")])).is_err());
+        assert!(Config::load(None, &env_of(&[("SIGIL_ACCESS_TOKEN_ALG", "HS256")])).is_err());
+        assert!(Config::load(None, &env_of(&[("SIGIL_KEY_POLL_MS", "5")])).is_err());
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sigil.toml");
         std::fs::write(&file, "isuer = \"typo\"\n").unwrap();

@@ -27,11 +27,13 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod http;
+pub mod keys;
 pub mod login;
 pub mod oauth;
 pub mod oidc;

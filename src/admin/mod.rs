@@ -3,7 +3,7 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::passwords::PasswordHasher;
-use crate::domain::{ClientId, Email, GrantType, RedirectUri, Scope, UserId, Username};
+use crate::domain::{ClientId, Email, GrantType, RedirectUri, Scope, SigningAlg, UserId, Username};
 use crate::store::{ClientRecord, NewUser, Store, StoreError};
 use crate::token::opaque::ClientSecret;
 
@@ -25,6 +25,8 @@ pub struct ClientSpec {
     pub redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub scopes: String,
+    /// `id_token_signed_response_alg`; ES256 when not given.
+    pub id_token_alg: Option<String>,
 }
 
 /// Registers a client. The secret of a confidential client is returned here once and
@@ -55,6 +57,12 @@ pub async fn register_client(
         return Err(invalid("at least one grant type is needed".into()));
     }
     let scope = Scope::parse(&spec.scopes).map_err(|e| invalid(format!("scopes: {e}")))?;
+    let id_token_alg = match &spec.id_token_alg {
+        None => SigningAlg::Es256,
+        Some(raw) => {
+            SigningAlg::parse(raw).map_err(|e| invalid(format!("ID token algorithm {raw}: {e}")))?
+        }
+    };
     if grant_types.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
         return Err(invalid(
             "the authorization_code grant needs at least one redirect URI".into(),
@@ -77,6 +85,7 @@ pub async fn register_client(
         redirect_uris,
         grant_types,
         scope,
+        id_token_alg,
         created_at: now,
     };
     store.create_client(&record).await?;

@@ -1,29 +1,37 @@
 //! `sigil clients …` and `sigil users …`: direct store administration.
 
 use std::io::Read as _;
-use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use serde_json::json;
 
-use super::{ClientsCommand, CreateClient, UsersCommand, print};
+use super::{ClientsCommand, CreateClient, UsersCommand, open_store as open, print};
 use crate::admin::{ClientSpec, create_user, register_client, set_password};
+use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
 use crate::domain::{ClientId, RedirectUri, Username};
-use crate::store::{ClientRecord, SchemaStatus, Store};
+use crate::store::{ClientRecord, Store};
 
-/// Opens the store for an admin command. Only `migrate` and `serve` change the schema:
-/// an admin command against a database that lacks migrations says so and stops.
-async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = crate::store::open(&config.store, 2).await?;
-    match store.schema_status().await? {
-        SchemaStatus::Current => Ok(store),
-        SchemaStatus::Behind { pending } => bail!(
-            "the database is not migrated ({pending} migration(s) pending); run `sigil migrate` first"
-        ),
-    }
+/// Runs an admin action and records it in the audit trail, done or refused.
+async fn audited<T>(
+    store: &dyn Store,
+    action: &str,
+    subject: &str,
+    result: anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let outcome = result.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"));
+    crate::audit::record(
+        store,
+        &Actor::cli(),
+        action,
+        Some(subject),
+        outcome.as_ref().map(|_| ()),
+        SystemClock.now(),
+    )
+    .await;
+    result
 }
 
 pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> {
@@ -53,11 +61,16 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
             Ok(())
         }
         ClientsCommand::Delete { client_id, json } => {
-            let id = ClientId::parse(&client_id).map_err(|e| anyhow::anyhow!("client id: {e}"))?;
-            store
-                .delete_client(&id)
-                .await
-                .with_context(|| format!("client {client_id}"))?;
+            let deleted = async {
+                let id =
+                    ClientId::parse(&client_id).map_err(|e| anyhow::anyhow!("client id: {e}"))?;
+                store
+                    .delete_client(&id)
+                    .await
+                    .with_context(|| format!("client {client_id}"))
+            }
+            .await;
+            audited(store.as_ref(), "clients.delete", &client_id, deleted).await?;
             print(
                 json,
                 json!({ "deleted": client_id }),
@@ -76,6 +89,7 @@ fn client_json(c: &ClientRecord) -> serde_json::Value {
         "redirect_uris": c.redirect_uris.iter().map(RedirectUri::as_str).collect::<Vec<_>>(),
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "scope": c.scope.to_string(),
+        "id_token_signed_response_alg": c.id_token_alg,
     })
 }
 
@@ -86,8 +100,15 @@ async fn create_client(store: &dyn Store, c: CreateClient) -> anyhow::Result<()>
         redirect_uris: c.redirect_uris,
         grant_types: c.grant_types,
         scopes: c.scopes,
+        id_token_alg: c.id_token_alg,
     };
-    let (record, secret) = register_client(store, &spec, SystemClock.now()).await?;
+    let registered = register_client(store, &spec, SystemClock.now())
+        .await
+        .map_err(anyhow::Error::from);
+    let subject = registered
+        .as_ref()
+        .map_or_else(|_| spec.name.clone(), |(r, _)| r.id.to_string());
+    let (record, secret) = audited(store, "clients.create", &subject, registered).await?;
     let mut out = client_json(&record);
     let mut human = format!("client_id: {}", record.id);
     if let Some(s) = &secret {
@@ -127,16 +148,20 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             json,
             ..
         } => {
-            let password = password_from_stdin()?;
-            let user = create_user(
-                store.as_ref(),
-                &hasher()?,
-                &username,
-                email.as_deref(),
-                &password,
-                SystemClock.now(),
-            )
-            .await?;
+            let created = async {
+                let password = password_from_stdin()?;
+                Ok(create_user(
+                    store.as_ref(),
+                    &hasher()?,
+                    &username,
+                    email.as_deref(),
+                    &password,
+                    SystemClock.now(),
+                )
+                .await?)
+            }
+            .await;
+            let user = audited(store.as_ref(), "users.create", &username, created).await?;
             print(
                 json,
                 json!({ "id": user.id, "username": user.username, "email": user.email }),
@@ -144,10 +169,15 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             );
         }
         UsersCommand::SetPassword { username, json, .. } => {
-            let name =
-                Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-            let password = password_from_stdin()?;
-            set_password(store.as_ref(), &hasher()?, &name, &password).await?;
+            let set = async {
+                let name =
+                    Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+                let password = password_from_stdin()?;
+                set_password(store.as_ref(), &hasher()?, &name, &password).await?;
+                Ok(name)
+            }
+            .await;
+            let name = audited(store.as_ref(), "users.set_password", &username, set).await?;
             print(
                 json,
                 json!({ "updated": name.as_str() }),
@@ -155,12 +185,17 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             );
         }
         UsersCommand::Disable { username, json } => {
-            let name =
-                Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-            store
-                .set_user_disabled(&name, true)
-                .await
-                .with_context(|| format!("user {}", name.as_str()))?;
+            let disabled = async {
+                let name =
+                    Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+                store
+                    .set_user_disabled(&name, true)
+                    .await
+                    .with_context(|| format!("user {}", name.as_str()))?;
+                Ok(name)
+            }
+            .await;
+            let name = audited(store.as_ref(), "users.disable", &username, disabled).await?;
             print(
                 json,
                 json!({ "disabled": name.as_str() }),

@@ -4,6 +4,8 @@
 //! the process table and lands in shell history).
 
 mod admin;
+mod audit;
+mod keys;
 
 use std::path::PathBuf;
 
@@ -39,6 +41,18 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage signing keys: list, rotate, revoke, rewrap, import.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Read the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List security events: key operations and administration.
+    List(audit::AuditList),
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +87,10 @@ pub struct CreateClient {
     /// Space-separated scopes the client may request.
     #[arg(long, default_value = "openid")]
     pub scopes: String,
+    /// The algorithm of this client's ID tokens (id_token_signed_response_alg): ES256
+    /// (the default), EdDSA, RS256 or PS256.
+    #[arg(long)]
+    pub id_token_alg: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -123,6 +141,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(f) => migrate(config, f.json).await,
         Command::Clients(cmd) => admin::clients(config, cmd).await,
         Command::Users(cmd) => admin::users(config, cmd).await,
+        Command::Keys(cmd) => keys::keys(config, cmd).await,
+        Command::Audit(AuditCommand::List(args)) => audit::list(config, args).await,
     }
 }
 
@@ -135,6 +155,19 @@ impl Cli {
             Command::Serve => "info",
             _ => "warn",
         }
+    }
+}
+
+/// Opens the store for an admin command. Only `migrate` and `serve` change the schema:
+/// an admin command against a database that lacks migrations says so and stops.
+async fn open_store(config: &Config) -> anyhow::Result<std::sync::Arc<dyn crate::store::Store>> {
+    use crate::store::SchemaStatus;
+    let store = crate::store::open(&config.store, 2).await?;
+    match store.schema_status().await? {
+        SchemaStatus::Current => Ok(store),
+        SchemaStatus::Behind { pending } => anyhow::bail!(
+            "the database is not migrated ({pending} migration(s) pending); run `sigil migrate` first"
+        ),
     }
 }
 

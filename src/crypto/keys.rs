@@ -1,106 +1,204 @@
-//! Key material: the master key that encrypts signing keys at rest, and ES256 key pairs.
-//!
-//! The master key is 32 random bytes in a file readable by its owner only (mode 0600),
-//! created on first start when absent. Signing keys are stored as
-//! `nonce ‖ AES-256-GCM(pkcs8)` with the key id as associated data, so a ciphertext moved
-//! onto another key's row fails to decrypt instead of signing under the wrong `kid`.
+//! Signing key pairs: generated (ES256, EdDSA), imported (RS256, PS256: ring signs with
+//! RSA but cannot make RSA keys, and the `rsa` crate carries an unfixed advisory), parsed
+//! once from PKCS#8, and their public halves in the forms JWKS and the store need.
 
-use std::io::Write as _;
-use std::path::Path;
-
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RSA_PSS_SHA256, RsaKeyPair, RsaPublicKeyComponents,
+};
+use rustls_pki_types::PrivatePkcs8KeyDer;
+use rustls_pki_types::pem::PemObject as _;
 
-use super::{CryptoError, random_bytes};
+use super::CryptoError;
+use crate::domain::SigningAlg;
 
-pub struct MasterKey(LessSafeKey);
+/// A private key, parsed once, ready to sign.
+pub enum KeyPair {
+    Es256(EcdsaKeyPair),
+    EdDsa(Ed25519KeyPair),
+    Rs256(RsaKeyPair),
+    Ps256(RsaKeyPair),
+}
 
-impl std::fmt::Debug for MasterKey {
+impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MasterKey([redacted])")
+        write!(f, "KeyPair({}, [redacted])", self.alg())
     }
 }
 
-impl MasterKey {
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let key = UnboundKey::new(&AES_256_GCM, bytes)
-            .map_err(|_| CryptoError::Key("master key must be 32 bytes"))?;
-        Ok(Self(LessSafeKey::new(key)))
-    }
+/// A public key, in the parts a JWK names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicKey {
+    P256 { x: Vec<u8>, y: Vec<u8> },
+    Ed25519 { x: Vec<u8> },
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+}
 
-    /// Reads the master key from `path`, creating it (mode 0600, parent directories too)
-    /// when it does not exist yet.
-    pub fn load_or_create(path: &Path) -> Result<Self, CryptoError> {
-        match std::fs::read(path) {
-            Ok(bytes) => Self::from_bytes(&bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let bytes = random_bytes::<32>()?;
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt as _;
-                    options.mode(0o600);
-                }
-                let mut file = options.open(path)?;
-                file.write_all(&bytes)?;
-                file.sync_all()?;
-                Self::from_bytes(&bytes)
+/// RSA moduli sigil accepts, in bytes (ring's own range: 2048 to 8192 bits).
+const RSA_MODULUS_BYTES: std::ops::RangeInclusive<usize> = 256..=1024;
+
+impl KeyPair {
+    /// A new key for `alg`, and its PKCS#8 document (to seal and store).
+    pub fn generate(alg: SigningAlg) -> Result<(Vec<u8>, Self), CryptoError> {
+        let rng = SystemRandom::new();
+        let pkcs8 = match alg {
+            SigningAlg::Es256 => {
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                    .map_err(|_| CryptoError::Key("P-256 generation failed"))?
             }
-            Err(e) => Err(e.into()),
+            SigningAlg::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng)
+                .map_err(|_| CryptoError::Key("Ed25519 generation failed"))?,
+            SigningAlg::Rs256 | SigningAlg::Ps256 => {
+                return Err(CryptoError::Key(
+                    "RSA keys cannot be generated here; import one (sigil keys import)",
+                ));
+            }
+        };
+        let pair = Self::from_pkcs8(alg, pkcs8.as_ref())?;
+        Ok((pkcs8.as_ref().to_vec(), pair))
+    }
+
+    /// An RSA key for `alg` (RS256 or PS256) from a PEM `PRIVATE KEY` (PKCS#8), as
+    /// `openssl genpkey -algorithm RSA` writes it, and its PKCS#8 document.
+    pub fn import_pem(alg: SigningAlg, pem: &[u8]) -> Result<(Vec<u8>, Self), CryptoError> {
+        if !alg.is_rsa() {
+            return Err(CryptoError::Key(
+                "only RS256 and PS256 keys are imported; ES256 and EdDSA keys are generated",
+            ));
+        }
+        let der = PrivatePkcs8KeyDer::from_pem_slice(pem).map_err(|_| {
+            CryptoError::Key("not a PEM PRIVATE KEY (PKCS#8); see `openssl genpkey` in README")
+        })?;
+        let pair = Self::from_pkcs8(alg, der.secret_pkcs8_der())?;
+        Ok((der.secret_pkcs8_der().to_vec(), pair))
+    }
+
+    /// Parses a PKCS#8 document as a key for `alg`.
+    pub fn from_pkcs8(alg: SigningAlg, pkcs8: &[u8]) -> Result<Self, CryptoError> {
+        let rsa = || {
+            let pair = RsaKeyPair::from_pkcs8(pkcs8)
+                .map_err(|_| CryptoError::Key("not an RSA private key of 2048 to 8192 bits"))?;
+            Ok::<_, CryptoError>(pair)
+        };
+        Ok(match alg {
+            SigningAlg::Es256 => Self::Es256(
+                EcdsaKeyPair::from_pkcs8(
+                    &ECDSA_P256_SHA256_FIXED_SIGNING,
+                    pkcs8,
+                    &SystemRandom::new(),
+                )
+                .map_err(|_| CryptoError::Key("not a P-256 private key"))?,
+            ),
+            SigningAlg::EdDsa => Self::EdDsa(
+                Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
+                    .map_err(|_| CryptoError::Key("not an Ed25519 private key"))?,
+            ),
+            SigningAlg::Rs256 => Self::Rs256(rsa()?),
+            SigningAlg::Ps256 => Self::Ps256(rsa()?),
+        })
+    }
+
+    pub fn alg(&self) -> SigningAlg {
+        match self {
+            Self::Es256(_) => SigningAlg::Es256,
+            Self::EdDsa(_) => SigningAlg::EdDsa,
+            Self::Rs256(_) => SigningAlg::Rs256,
+            Self::Ps256(_) => SigningAlg::Ps256,
         }
     }
 
-    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let nonce_bytes = random_bytes::<NONCE_LEN>()?;
-        let mut buf = plaintext.to_vec();
-        self.0
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce_bytes),
-                Aad::from(aad),
-                &mut buf,
-            )
-            .map_err(|_| CryptoError::Key("sealing failed"))?;
-        let mut out = nonce_bytes.to_vec();
-        out.extend_from_slice(&buf);
-        Ok(out)
-    }
-
-    pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(CryptoError::Decrypt);
+    /// The JWS signature (RFC 7518 §3) of `message`.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let failed = |_| CryptoError::Key("signing failed");
+        match self {
+            Self::Es256(pair) => Ok(pair
+                .sign(&SystemRandom::new(), message)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec()),
+            Self::EdDsa(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            Self::Rs256(pair) | Self::Ps256(pair) => {
+                let padding: &dyn ring::signature::RsaEncoding = if matches!(self, Self::Rs256(_)) {
+                    &RSA_PKCS1_SHA256
+                } else {
+                    &RSA_PSS_SHA256
+                };
+                let mut signature = vec![0; pair.public().modulus_len()];
+                pair.sign(padding, &SystemRandom::new(), message, &mut signature)
+                    .map_err(failed)?;
+                Ok(signature)
+            }
         }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Decrypt)?;
-        let mut buf = ciphertext.to_vec();
-        let plain = self
-            .0
-            .open_in_place(nonce, Aad::from(aad), &mut buf)
-            .map_err(|_| CryptoError::Decrypt)?;
-        Ok(plain.to_vec())
+    }
+
+    pub fn public(&self) -> Result<PublicKey, CryptoError> {
+        match self {
+            Self::Es256(pair) => {
+                let (x, y) = p256_coordinates(pair.public_key().as_ref())?;
+                Ok(PublicKey::P256 {
+                    x: x.to_vec(),
+                    y: y.to_vec(),
+                })
+            }
+            Self::EdDsa(pair) => Ok(PublicKey::Ed25519 {
+                x: pair.public_key().as_ref().to_vec(),
+            }),
+            Self::Rs256(pair) | Self::Ps256(pair) => {
+                let parts = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
+                Ok(PublicKey::Rsa {
+                    n: parts.n,
+                    e: parts.e,
+                })
+            }
+        }
     }
 }
 
-/// A freshly generated P-256 key: its PKCS#8 document and uncompressed public point.
-pub struct GeneratedKey {
-    pub pkcs8: Vec<u8>,
-    pub public: Vec<u8>,
-}
+impl PublicKey {
+    /// How the store keeps it: the uncompressed P-256 point, the 32 Ed25519 bytes, or for
+    /// RSA the modulus length (2 bytes, big-endian), the modulus, then the exponent.
+    pub fn to_stored(&self) -> Vec<u8> {
+        match self {
+            Self::P256 { x, y } => [&[4u8][..], x, y].concat(),
+            Self::Ed25519 { x } => x.clone(),
+            Self::Rsa { n, e } => {
+                let len = u16::try_from(n.len()).unwrap_or(u16::MAX).to_be_bytes();
+                [&len[..], n, e].concat()
+            }
+        }
+    }
 
-pub fn generate_es256() -> Result<GeneratedKey, CryptoError> {
-    let rng = SystemRandom::new();
-    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        .map_err(|_| CryptoError::Key("P-256 generation failed"))?;
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref(), &rng)
-        .map_err(|_| CryptoError::Key("generated P-256 key does not parse"))?;
-    Ok(GeneratedKey {
-        pkcs8: doc.as_ref().to_vec(),
-        public: pair.public_key().as_ref().to_vec(),
-    })
+    /// Reads back what [`PublicKey::to_stored`] wrote for a key of `alg`.
+    pub fn from_stored(alg: SigningAlg, bytes: &[u8]) -> Result<Self, CryptoError> {
+        match alg {
+            SigningAlg::Es256 => {
+                let (x, y) = p256_coordinates(bytes)?;
+                Ok(Self::P256 {
+                    x: x.to_vec(),
+                    y: y.to_vec(),
+                })
+            }
+            SigningAlg::EdDsa if bytes.len() == 32 => Ok(Self::Ed25519 { x: bytes.to_vec() }),
+            SigningAlg::EdDsa => Err(CryptoError::Key("not an Ed25519 public key")),
+            SigningAlg::Rs256 | SigningAlg::Ps256 => {
+                let bad = || CryptoError::Key("not a stored RSA public key");
+                let (len, rest) = bytes.split_first_chunk::<2>().ok_or_else(bad)?;
+                let n_len = usize::from(u16::from_be_bytes(*len));
+                if !RSA_MODULUS_BYTES.contains(&n_len) || rest.len() <= n_len {
+                    return Err(bad());
+                }
+                let (n, e) = rest.split_at(n_len);
+                if e.len() > 8 {
+                    return Err(bad());
+                }
+                Ok(Self::Rsa {
+                    n: n.to_vec(),
+                    e: e.to_vec(),
+                })
+            }
+        }
+    }
 }
 
 /// Splits an uncompressed P-256 point (`04 ‖ x ‖ y`) into its coordinates.
@@ -116,36 +214,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seal_open_round_trip_and_aad_binding() {
-        let key = MasterKey::from_bytes(&[7u8; 32]).unwrap();
-        let sealed = key.seal(b"kid-1", b"secret").unwrap();
-        assert_eq!(key.open(b"kid-1", &sealed).unwrap(), b"secret");
-        assert!(key.open(b"kid-2", &sealed).is_err());
-        let other = MasterKey::from_bytes(&[8u8; 32]).unwrap();
-        assert!(other.open(b"kid-1", &sealed).is_err());
-        assert!(key.open(b"kid-1", &sealed[..5]).is_err());
+    fn generated_keys_sign_and_round_trip_their_public_half() {
+        for alg in [SigningAlg::Es256, SigningAlg::EdDsa] {
+            let (pkcs8, pair) = KeyPair::generate(alg).unwrap();
+            assert_eq!(pair.alg(), alg);
+            let public = pair.public().unwrap();
+            assert_eq!(
+                PublicKey::from_stored(alg, &public.to_stored()).unwrap(),
+                public
+            );
+            let again = KeyPair::from_pkcs8(alg, &pkcs8).unwrap();
+            assert_eq!(again.public().unwrap(), public);
+            assert!(!pair.sign(b"message").unwrap().is_empty());
+        }
+        assert!(KeyPair::generate(SigningAlg::Rs256).is_err());
     }
 
     #[test]
-    fn master_key_file_is_created_private_and_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested/master.key");
-        let a = MasterKey::load_or_create(&path).unwrap();
-        let sealed = a.seal(b"", b"x").unwrap();
-        let b = MasterKey::load_or_create(&path).unwrap();
-        assert_eq!(b.open(b"", &sealed).unwrap(), b"x");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
+    fn a_key_is_only_read_as_its_own_algorithm() {
+        let (es, _) = KeyPair::generate(SigningAlg::Es256).unwrap();
+        assert!(KeyPair::from_pkcs8(SigningAlg::EdDsa, &es).is_err());
+        assert!(KeyPair::from_pkcs8(SigningAlg::Rs256, &es).is_err());
+    }
+
+    #[test]
+    fn imports_refuse_what_is_not_an_rsa_pkcs8_pem() {
+        let (es, _) = KeyPair::generate(SigningAlg::Es256).unwrap();
+        let pem = |label: &str, der: &[u8]| {
+            use base64::Engine as _;
+            format!(
+                "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+                base64::engine::general_purpose::STANDARD.encode(der)
+            )
+        };
+        for (alg, input) in [
+            (SigningAlg::Rs256, String::new()),
+            (SigningAlg::Rs256, "not pem".to_owned()),
+            (SigningAlg::Rs256, pem("PRIVATE KEY", &es)),
+            (SigningAlg::Rs256, pem("PUBLIC KEY", &[0; 10])),
+            (SigningAlg::Es256, pem("PRIVATE KEY", &es)),
+        ] {
+            assert!(
+                KeyPair::import_pem(alg, input.as_bytes()).is_err(),
+                "{input}"
+            );
         }
     }
 
     #[test]
-    fn generated_key_has_p256_point() {
-        let key = generate_es256().unwrap();
-        let (x, y) = p256_coordinates(&key.public).unwrap();
-        assert_eq!((x.len(), y.len()), (32, 32));
+    fn stored_public_keys_are_bounded() {
+        assert!(PublicKey::from_stored(SigningAlg::EdDsa, &[0; 31]).is_err());
+        assert!(PublicKey::from_stored(SigningAlg::Es256, &[4; 64]).is_err());
+        assert!(PublicKey::from_stored(SigningAlg::Rs256, &[]).is_err());
+        assert!(PublicKey::from_stored(SigningAlg::Rs256, &[0, 10, 1, 2]).is_err());
+        let mut rsa = vec![1, 0];
+        rsa.extend([0xab; 256]);
+        rsa.extend([1, 0, 1]);
+        assert!(matches!(
+            PublicKey::from_stored(SigningAlg::Rs256, &rsa),
+            Ok(PublicKey::Rsa { ref n, ref e }) if n.len() == 256 && e == &[1, 0, 1]
+        ));
+        rsa.truncate(258);
+        assert!(
+            PublicKey::from_stored(SigningAlg::Rs256, &rsa).is_err(),
+            "no exponent"
+        );
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod jwt_provider;
 pub mod keys;
+pub mod master_key;
 pub mod passwords;
 
 use base64::Engine as _;

@@ -8,18 +8,32 @@ use super::error::oauth_error_response;
 use crate::oauth::OAuthError;
 use crate::services::Services;
 
-pub async fn discovery(services: web::Data<Services>) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(crate::oidc::discovery::metadata(&services.config))
+/// Caches may keep discovery and JWKS for less than the publish-ahead interval, so a
+/// new key is in every cache before it signs (see `config::KeyConfig::jwks_max_age`).
+fn cache_control(services: &Services) -> String {
+    format!("public, max-age={}", services.config.keys.jwks_max_age())
 }
 
-pub async fn jwks(services: web::Data<Services>) -> HttpResponse {
-    let keys = services.keys.current();
+pub async fn discovery(services: web::Data<Services>) -> HttpResponse {
+    let algorithms = services.keys.last();
     HttpResponse::Ok()
-        .content_type("application/jwk-set+json")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .body(keys.jwks.to_string())
+        .insert_header((header::CACHE_CONTROL, cache_control(&services)))
+        .json(crate::oidc::discovery::metadata(
+            &services.config,
+            algorithms.algorithms(),
+        ))
+}
+
+/// The published keys. When they cannot be kept current this answers 503 rather than a
+/// set that may still hold a revoked key.
+pub async fn jwks(services: web::Data<Services>) -> HttpResponse {
+    match services.keys.current() {
+        Ok(keys) => HttpResponse::Ok()
+            .content_type("application/jwk-set+json")
+            .insert_header((header::CACHE_CONTROL, cache_control(&services)))
+            .body(keys.jwks().to_string()),
+        Err(e) => oauth_error_response(&e.into()),
+    }
 }
 
 /// Liveness: the process answers. Says nothing about its dependencies.

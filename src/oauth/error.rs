@@ -3,8 +3,10 @@
 //! `temporarily_unavailable` or `server_error` here, their detail logged once, never sent.
 
 use crate::crypto::CryptoError;
+use crate::keys::KeysError;
 use crate::login::LoginError;
 use crate::revocation::RevocationError;
+use crate::services::Unavailable;
 use crate::store::StoreError;
 use crate::token::TokenError;
 
@@ -125,5 +127,30 @@ impl From<TokenError> for OAuthError {
     fn from(e: TokenError) -> Self {
         tracing::error!(error = %e, "token minting failed");
         Self::ServerError
+    }
+}
+
+impl From<KeysError> for OAuthError {
+    fn from(e: KeysError) -> Self {
+        match e {
+            KeysError::Stale(_) => {
+                tracing::error!(error = %e, "signing keys stale: not vouching for tokens");
+                Self::TemporarilyUnavailable
+            }
+            KeysError::Store(e) => e.into(),
+            other => {
+                tracing::error!(error = %other, "signing keys");
+                Self::ServerError
+            }
+        }
+    }
+}
+
+impl From<Unavailable> for OAuthError {
+    fn from(e: Unavailable) -> Self {
+        match e {
+            Unavailable::Revocation(e) => e.into(),
+            Unavailable::Keys(e) => e.into(),
+        }
     }
 }

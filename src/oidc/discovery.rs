@@ -2,11 +2,17 @@
 //! `/.well-known/oauth-authorization-server` (RFC 8414): what clients read to find every
 //! endpoint and capability. It is the source of truth, so it lists only what is served.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::domain::SigningAlg;
 
-pub fn metadata(config: &Config) -> Value {
+/// The metadata document. `algorithms` are those with an active or pending key: exactly
+/// what a client may register for its ID tokens, or meet in a token.
+pub fn metadata(config: &Config, algorithms: &BTreeSet<SigningAlg>) -> Value {
+    let algorithms: Vec<&str> = algorithms.iter().map(|a| a.as_str()).collect();
     let iss = &config.issuer;
     json!({
         "issuer": iss,
@@ -20,7 +26,7 @@ pub fn metadata(config: &Config) -> Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES256"],
+        "id_token_signing_alg_values_supported": algorithms,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -59,7 +59,7 @@ pub async fn userinfo(services: &Services, token: &str) -> Result<UserInfo, Bear
         .live_access_token(token)
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "revocation list unavailable");
+            tracing::error!(error = %e, "cannot tell whether the token is live");
             BearerError::Unavailable
         })?
         .ok_or(BearerError::InvalidToken)?;

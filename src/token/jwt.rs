@@ -1,37 +1,79 @@
-//! Access tokens (RFC 9068 JWTs, `typ: at+jwt`) and ID tokens (OIDC Core §2), ES256.
+//! Access tokens (RFC 9068 JWTs, `typ: at+jwt`) and ID tokens (OIDC Core §2), signed
+//! with the active key of an algorithm of the key set it is handed.
 //!
-//! Verification accepts only what sigil itself issues: alg ES256 (the provider has no
-//! other), a `kid` of a published key, the exact `typ`, no `crit` extension, our issuer,
-//! and times checked against [`Clock`] rather than the library's own clock. Header fields
-//! that point elsewhere for a key (`jku`, `x5u`, `jwk`, `x5c`) are never consulted.
+//! Verification accepts only what sigil itself issues: a `kid` of a published key, and
+//! exactly that key's algorithm (so an `alg` swapped in the header cannot pick another
+//! verifier), the exact `typ`, no `crit` extension, our issuer, and times checked against
+//! the caller's clock rather than the library's own. Header fields that point elsewhere
+//! for a key (`jku`, `x5u`, `jwk`, `x5c`) are never consulted.
 
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use serde::Serialize;
 
 use super::TokenError;
 use super::claims::{AccessClaims, IdClaims};
-use super::keyring::KeySet;
+use super::keyset::KeySet;
 use crate::clock::UnixTime;
+use crate::crypto::b64url;
+use crate::domain::SigningAlg;
 
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 pub const ID_TOKEN_TYP: &str = "JWT";
 /// Compact JWTs longer than this are refused before any parsing.
 pub const MAX_JWT_LEN: usize = 8 * 1024;
 
-fn sign<T: Serialize>(keys: &KeySet, typ: &str, claims: &T) -> Result<String, TokenError> {
-    let mut header = Header::new(Algorithm::ES256);
-    header.typ = Some(typ.to_owned());
-    header.kid = Some(keys.active.kid.as_str().to_owned());
-    jsonwebtoken::encode(&header, claims, &keys.active.encoding)
-        .map_err(|e| TokenError::Signing(e.to_string()))
+/// The JOSE header sigil writes: exactly these three members.
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'a str,
+    typ: &'a str,
+    kid: &'a str,
 }
 
-pub fn mint_access(keys: &KeySet, claims: &AccessClaims) -> Result<String, TokenError> {
-    sign(keys, ACCESS_TOKEN_TYP, claims)
+/// The compact JWS (RFC 7515 §7.1) of `claims`, signed by the active key of `alg`.
+fn sign<T: Serialize>(
+    keys: &KeySet,
+    alg: SigningAlg,
+    typ: &str,
+    claims: &T,
+) -> Result<String, TokenError> {
+    let key = keys.signer(alg).ok_or(TokenError::NoActiveKey(alg))?;
+    let header = to_json(&Header {
+        alg: alg.as_str(),
+        typ,
+        kid: key.kid.as_str(),
+    })?;
+    let message = format!("{}.{}", b64url(&header), b64url(&to_json(claims)?));
+    let signature = key
+        .pair
+        .sign(message.as_bytes())
+        .map_err(|e| TokenError::Signing(e.to_string()))?;
+    Ok(format!("{message}.{}", b64url(&signature)))
 }
 
-pub fn mint_id(keys: &KeySet, claims: &IdClaims) -> Result<String, TokenError> {
-    sign(keys, ID_TOKEN_TYP, claims)
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, TokenError> {
+    serde_json::to_vec(value).map_err(|e| TokenError::Signing(e.to_string()))
+}
+
+pub fn mint_access(
+    keys: &KeySet,
+    alg: SigningAlg,
+    claims: &AccessClaims,
+) -> Result<String, TokenError> {
+    sign(keys, alg, ACCESS_TOKEN_TYP, claims)
+}
+
+pub fn mint_id(keys: &KeySet, alg: SigningAlg, claims: &IdClaims) -> Result<String, TokenError> {
+    sign(keys, alg, ID_TOKEN_TYP, claims)
+}
+
+fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
+    match alg {
+        SigningAlg::Es256 => Algorithm::ES256,
+        SigningAlg::EdDsa => Algorithm::EdDSA,
+        SigningAlg::Rs256 => Algorithm::RS256,
+        SigningAlg::Ps256 => Algorithm::PS256,
+    }
 }
 
 /// Verifies an access token of ours and returns its claims. Revocation is the caller's
@@ -75,9 +117,6 @@ fn verify_signature_and_claims(
     issuer: &str,
 ) -> Result<AccessClaims, TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
-    if header.alg != Algorithm::ES256 {
-        return Err(TokenError::Invalid("alg"));
-    }
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
         return Err(TokenError::Invalid("typ"));
     }
@@ -85,16 +124,21 @@ fn verify_signature_and_claims(
         return Err(TokenError::Invalid("crit"));
     }
     let kid = header.kid.as_deref().ok_or(TokenError::Invalid("kid"))?;
-    let key = keys.verifiers.get(kid).ok_or(TokenError::Invalid("kid"))?;
+    let key = keys.verifier(kid).ok_or(TokenError::Invalid("kid"))?;
+    // The key decides the algorithm; the header must agree with it.
+    let alg = jwt_algorithm(key.alg);
+    if header.alg != alg {
+        return Err(TokenError::Invalid("alg"));
+    }
 
-    let mut validation = Validation::new(Algorithm::ES256);
+    let mut validation = Validation::new(alg);
     validation.set_issuer(&[issuer]);
     validation.validate_exp = false; // checked in check_times against our clock
     validation.validate_nbf = false;
     validation.validate_aud = false; // checked below: exactly ours, as a string
     validation.required_spec_claims.clear();
     validation.leeway = 0;
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
         .map_err(|_| TokenError::Invalid("signature or claims"))?
         .claims;
     if claims.aud != issuer {
@@ -119,19 +163,28 @@ fn check_times(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::SystemClock;
-    use crate::crypto::keys::MasterKey;
-    use crate::domain::{ClientId, GrantId, Scope};
-    use crate::store::KeyState;
-    use crate::token::keyring::new_key_record;
+    use crate::crypto::keys::KeyPair;
+    use crate::domain::{ClientId, GrantId, Kid, Scope};
+    use crate::token::keyset::{SigningKey, VerifyingKey};
 
     const ISS: &str = "https://sigil.test";
 
-    fn keys() -> KeySet {
+    /// A set with one fresh active key per algorithm in `algs`.
+    fn keys_for(algs: &[SigningAlg]) -> KeySet {
         crate::crypto::jwt_provider::install();
-        let master = MasterKey::from_bytes(&[1u8; 32]).unwrap();
-        let record = new_key_record(&master, KeyState::Active, &SystemClock).unwrap();
-        KeySet::from_records(&master, &[record]).unwrap()
+        let mut signers = Vec::new();
+        let mut published = Vec::new();
+        for &alg in algs {
+            let (_, pair) = KeyPair::generate(alg).unwrap();
+            let kid = crate::crypto::new_id(Kid::from_random).unwrap();
+            published.push(VerifyingKey::new(kid.clone(), alg, &pair.public().unwrap()).unwrap());
+            signers.push(SigningKey { kid, pair });
+        }
+        KeySet::new(signers, published, algs.iter().copied().collect())
+    }
+
+    fn keys() -> KeySet {
+        keys_for(&[SigningAlg::Es256])
     }
 
     fn claims(now: UnixTime) -> AccessClaims {
@@ -154,7 +207,7 @@ mod tests {
     fn mint_then_verify_and_expiry_applies_to_cached_tokens() {
         let keys = keys();
         let now = 1_800_000_000;
-        let token = mint_access(&keys, &claims(now)).unwrap();
+        let token = mint_access(&keys, SigningAlg::Es256, &claims(now)).unwrap();
         assert_eq!(verify_access(&keys, &token, ISS, now).unwrap(), claims(now));
         // Second time from the cache, and still subject to the clock.
         assert!(verify_access(&keys, &token, ISS, now + 1).is_ok());
@@ -163,11 +216,44 @@ mod tests {
     }
 
     #[test]
+    fn every_generated_algorithm_signs_what_it_verifies() {
+        let keys = keys_for(&[SigningAlg::Es256, SigningAlg::EdDsa]);
+        let now = 1_800_000_000;
+        for alg in [SigningAlg::Es256, SigningAlg::EdDsa] {
+            let token = mint_access(&keys, alg, &claims(now)).unwrap();
+            let header = jsonwebtoken::decode_header(&token).unwrap();
+            assert_eq!(header.alg, jwt_algorithm(alg));
+            assert_eq!(verify_access(&keys, &token, ISS, now).unwrap(), claims(now));
+        }
+        assert!(matches!(
+            mint_access(&keys, SigningAlg::Rs256, &claims(now)),
+            Err(TokenError::NoActiveKey(SigningAlg::Rs256))
+        ));
+    }
+
+    #[test]
+    fn a_header_alg_other_than_its_keys_is_refused() {
+        let keys = keys_for(&[SigningAlg::EdDsa]);
+        let now = 1_800_000_000;
+        let token = mint_access(&keys, SigningAlg::EdDsa, &claims(now)).unwrap();
+        let (header, rest) = token.split_once('.').unwrap();
+        let mut h: serde_json::Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header)
+                .unwrap(),
+        )
+        .unwrap();
+        h["alg"] = "ES256".into();
+        let forged = format!("{}.{rest}", b64url(h.to_string().as_bytes()));
+        assert!(verify_access(&keys, &forged, ISS, now).is_err());
+    }
+
+    #[test]
     fn id_tokens_and_other_keys_do_not_verify_as_access_tokens() {
         let keys = keys();
         let now = 1_800_000_000;
         let id = mint_id(
             &keys,
+            SigningAlg::Es256,
             &IdClaims {
                 iss: ISS.into(),
                 sub: "s".into(),
@@ -181,7 +267,7 @@ mod tests {
         )
         .unwrap();
         assert!(verify_access(&keys, &id, ISS, now).is_err());
-        let token = mint_access(&keys, &claims(now)).unwrap();
+        let token = mint_access(&keys, SigningAlg::Es256, &claims(now)).unwrap();
         assert!(verify_access(&self::keys(), &token, ISS, now).is_err());
     }
 }

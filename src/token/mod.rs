@@ -1,11 +1,11 @@
-//! Tokens: JWT minting and verification (access and ID tokens), the in-memory key ring,
+//! Tokens: JWT minting and verification (access and ID tokens) with the key set handed in,
 //! and the opaque formats (refresh tokens, codes, client secrets, session ids).
 //!
-//! Within this module imports run one way: `jwt` → `keyring` → `verified` → `claims`.
+//! Within this module imports run one way: `jwt` → `keyset` → `verified` → `claims`.
 
 pub mod claims;
 pub mod jwt;
-pub mod keyring;
+pub mod keyset;
 pub mod opaque;
 pub mod verified;
 
@@ -17,4 +17,7 @@ pub enum TokenError {
     Invalid(&'static str),
     #[error("signing failed: {0}")]
     Signing(String),
+    /// Nothing can sign with this algorithm right now.
+    #[error("no active {0} signing key")]
+    NoActiveKey(crate::domain::SigningAlg),
 }

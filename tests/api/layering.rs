@@ -11,7 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "admin", "app", "config", "store", "crypto", "domain", "clock",
+            "admin", "app", "keys", "audit", "config", "store", "crypto", "domain", "clock",
         ],
     ),
     (
@@ -19,6 +19,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "http",
             "services",
+            "keys",
+            "audit",
             "revocation",
             "token",
             "store",
@@ -38,6 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "login",
             "services",
+            "keys",
             "revocation",
             "token",
             "store",
@@ -61,6 +64,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "services",
         &[
+            "keys",
+            "audit",
             "revocation",
             "token",
             "store",
@@ -70,10 +75,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "clock",
         ],
     ),
-    ("token", &["store", "crypto", "domain", "clock"]),
+    (
+        "keys",
+        &[
+            "audit", "token", "store", "config", "crypto", "domain", "clock",
+        ],
+    ),
+    ("audit", &["store", "crypto", "clock"]),
+    // Signs and verifies with the key set it is handed; never reads the store.
+    ("token", &["crypto", "domain", "clock"]),
     ("revocation", &["domain", "clock"]),
     ("store", &["config", "domain"]),
-    ("config", &["crypto"]),
+    ("config", &["crypto", "domain"]),
     ("crypto", &["domain"]),
     ("clock", &["domain"]),
     ("lib", &[]),

@@ -306,7 +306,7 @@ async fn an_embedded_database_from_before_0002_keeps_its_rows() {
         .unwrap();
     assert!(matches!(
         store.schema_status().await.unwrap(),
-        SchemaStatus::Behind { pending: 1 }
+        SchemaStatus::Behind { .. }
     ));
     store.migrate().await.unwrap();
     assert_eq!(store.schema_status().await.unwrap(), SchemaStatus::Current);

@@ -17,8 +17,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
-    /// Opens (creating when absent) the database file at `path`.
+    /// Opens the database file at `path`, creating it (mode 0600: it holds password
+    /// hashes and sealed keys) when absent.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private(path).map_err(|e| {
+            StoreError::Unavailable(format!("cannot create {}: {e}", path.display()))
+        })?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -37,6 +41,23 @@ impl SqliteStore {
     /// SQLite has no SQLSTATE; its message is the only sign of a missing table.
     fn is_undefined_table(e: &dyn sqlx::error::DatabaseError) -> bool {
         e.message().starts_with("no such table")
+    }
+}
+
+/// Creates an empty file readable by its owner only, unless one is there. SQLite gives
+/// its WAL and shared-memory files the database file's permissions.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -20,7 +20,7 @@ mod sql;
 pub use records::*;
 
 use async_trait::async_trait;
-use sigil_domain::{ClientId, GrantId, UnixTime, UserId, Username};
+use sigil_domain::{ClientId, GrantId, Kid, SigningAlg, UnixTime, UserId, Username};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -55,7 +55,7 @@ impl From<sqlx::Error> for StoreError {
 
 /// The store, chosen once at start-up: one trait per aggregate, gathered here.
 #[async_trait]
-pub trait Store: UserStore + ClientStore + GrantStore + KeyStore + 'static {
+pub trait Store: UserStore + ClientStore + GrantStore + KeyStore + AuditStore + 'static {
     /// Applies every migration this build carries that the database lacks.
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Whether the database has every migration of this build, without changing it.
@@ -123,11 +123,48 @@ pub trait GrantStore: Send + Sync {
     async fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> Result<bool, StoreError>;
 }
 
-/// Signing keys.
+/// Signing keys and their transitions, each one transaction. The schema allows one
+/// active and one pending key per algorithm, so of two instances making the same change
+/// at once, one gets a `Conflict` (or `false`) and nothing half-done is left.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Adds a key in the state it carries (pending, or the very first active one).
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
+    /// Makes the pending key `kid` the active key of `alg`, retiring the one before (whose
+    /// tokens all expire by `retired_expires_at`). `false`, with nothing changed, when `kid`
+    /// is no longer pending (another instance activated it first).
+    async fn activate_signing_key(
+        &self,
+        kid: &Kid,
+        alg: SigningAlg,
+        now: UnixTime,
+        retired_expires_at: UnixTime,
+    ) -> Result<bool, StoreError>;
+    /// Stores `key` as the active key of its algorithm at once, retiring the one before.
+    async fn replace_active_key(
+        &self,
+        key: &SigningKeyRecord,
+        now: UnixTime,
+        retired_expires_at: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Revokes a key. `false` when no such key is left to revoke.
+    async fn revoke_signing_key(&self, kid: &Kid, now: UnixTime) -> Result<bool, StoreError>;
+    /// Replaces the sealed private part of each key named, all or nothing: `NotFound`
+    /// (and nothing changed) if one of them is gone.
+    async fn reseal_signing_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError>;
+}
+
+/// The audit trail of security events.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn record_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Events at or after `since`, oldest first, at most `limit`.
+    async fn audit_events(
+        &self,
+        since: UnixTime,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// Compares what a database has applied with the migrations this build carries. A

@@ -50,6 +50,8 @@ pub struct ClientRecord {
     pub redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scope: Scope,
+    /// The algorithm of this client's ID tokens (`id_token_signed_response_alg`).
+    pub id_token_alg: SigningAlg,
     pub created_at: UnixTime,
 }
 
@@ -125,11 +127,17 @@ pub enum Redemption {
     Replayed,
 }
 
+/// Where a signing key is in its life (ARCHITECTURE "Signing keys").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyState {
+    /// Published in JWKS, not yet signing.
     Pending,
+    /// Signing; one per algorithm.
     Active,
+    /// No longer signing; published until every token it signed has expired.
     Retired,
+    /// Gone from JWKS at once; every token it signed is inactive.
+    Revoked,
 }
 
 impl KeyState {
@@ -138,6 +146,7 @@ impl KeyState {
             Self::Pending => "pending",
             Self::Active => "active",
             Self::Retired => "retired",
+            Self::Revoked => "revoked",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
@@ -145,6 +154,7 @@ impl KeyState {
             "pending" => Some(Self::Pending),
             "active" => Some(Self::Active),
             "retired" => Some(Self::Retired),
+            "revoked" => Some(Self::Revoked),
             _ => None,
         }
     }
@@ -155,11 +165,31 @@ pub struct SigningKeyRecord {
     pub kid: Kid,
     pub alg: SigningAlg,
     pub state: KeyState,
-    /// Uncompressed public point.
+    /// The public key as its algorithm encodes it: an uncompressed P-256 point, 32 bytes
+    /// of Ed25519, or an RSA public key (PKCS#1 DER).
     pub public_key: Vec<u8>,
     /// `nonce ‖ AES-256-GCM(pkcs8)` under the master key, the kid as associated data.
     pub private_key_sealed: Vec<u8>,
     pub created_at: UnixTime,
+    /// A pending key: when it may start signing (after every JWKS cache has seen it).
+    pub activate_at: Option<UnixTime>,
+    pub activated_at: Option<UnixTime>,
+    pub retired_at: Option<UnixTime>,
+    /// A retired key: when the last token it signed expires, and it leaves JWKS.
+    pub expires_at: Option<UnixTime>,
+    pub revoked_at: Option<UnixTime>,
+}
+
+impl SigningKeyRecord {
+    /// Whether JWKS publishes it at `now`: pending and active keys, retired ones until
+    /// their tokens have expired, revoked ones never.
+    pub fn is_published(&self, now: UnixTime) -> bool {
+        match self.state {
+            KeyState::Pending | KeyState::Active => true,
+            KeyState::Retired => self.expires_at.is_some_and(|t| t > now),
+            KeyState::Revoked => false,
+        }
+    }
 }
 
 impl std::fmt::Debug for SigningKeyRecord {
@@ -170,6 +200,22 @@ impl std::fmt::Debug for SigningKeyRecord {
             .field("state", &self.state)
             .finish_non_exhaustive()
     }
+}
+
+/// A security event: who did what, to what, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: UnixTime,
+    /// `cli`, or the instance that acted (`instance:<id>`).
+    pub actor: String,
+    /// What was done, dotted: `keys.rotate`, `clients.create`, …
+    pub action: String,
+    /// What it was done to: a kid, a client id, a username.
+    pub subject: Option<String>,
+    /// `ok`, or why not.
+    pub outcome: String,
+    pub detail: Option<String>,
 }
 
 /// Whether a database carries every migration this build knows.

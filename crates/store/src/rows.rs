@@ -113,6 +113,7 @@ pub struct ClientRow {
     pub redirect_uris: String,
     pub grant_types: String,
     pub scope: String,
+    pub id_token_alg: String,
     pub created_at: i64,
 }
 
@@ -129,6 +130,7 @@ impl TryFrom<ClientRow> for ClientRecord {
             redirect_uris: decode_uris(&r.redirect_uris)?,
             grant_types: decode_grants(&r.grant_types)?,
             scope: parsed("clients.scope", Scope::parse_list(&r.scope))?,
+            id_token_alg: parsed("clients.id_token_alg", SigningAlg::parse(&r.id_token_alg))?,
             created_at: r.created_at,
         })
     }
@@ -224,6 +226,11 @@ pub struct SigningKeyRow {
     pub public_key: Vec<u8>,
     pub private_key_sealed: Vec<u8>,
     pub created_at: i64,
+    pub activate_at: Option<i64>,
+    pub activated_at: Option<i64>,
+    pub retired_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
 }
 
 impl TryFrom<SigningKeyRow> for SigningKeyRecord {
@@ -237,6 +244,36 @@ impl TryFrom<SigningKeyRow> for SigningKeyRecord {
             public_key: r.public_key,
             private_key_sealed: r.private_key_sealed,
             created_at: r.created_at,
+            activate_at: r.activate_at,
+            activated_at: r.activated_at,
+            retired_at: r.retired_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+pub struct AuditRow {
+    pub id: String,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+impl TryFrom<AuditRow> for AuditEvent {
+    type Error = StoreError;
+    fn try_from(r: AuditRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            subject: r.subject,
+            outcome: r.outcome,
+            detail: r.detail,
         })
     }
 }
@@ -258,6 +295,7 @@ mod tests {
             redirect_uris: "[\"https://app.example/cb\"]".into(),
             grant_types: "authorization_code refresh_token".into(),
             scope: "openid read".into(),
+            id_token_alg: "ES256".into(),
             created_at: 1,
         }
     }
@@ -274,7 +312,7 @@ mod tests {
     #[test]
     fn every_unparseable_column_is_corrupt_never_a_default() {
         type Spoil = fn(&mut ClientRow);
-        let cases: [(&str, Spoil); 7] = [
+        let cases: [(&str, Spoil); 8] = [
             ("clients.id", |r| r.id = "a b".into()),
             ("clients.secret_hash", |r| r.secret_hash = Some(vec![0; 31])),
             ("clients.redirect_uris", |r| {
@@ -286,6 +324,7 @@ mod tests {
             ("clients.grant_types", |r| r.grant_types = "password".into()),
             ("clients.grant_types", |r| r.grant_types = String::new()),
             ("clients.scope", |r| r.scope = "a  b".into()),
+            ("clients.id_token_alg", |r| r.id_token_alg = "none".into()),
         ];
         for (column, spoil) in cases {
             let mut row = client_row();
@@ -325,9 +364,15 @@ mod tests {
             public_key: vec![4],
             private_key_sealed: vec![],
             created_at: 1,
+            activate_at: None,
+            activated_at: Some(1),
+            retired_at: None,
+            expires_at: None,
+            revoked_at: None,
         };
         assert!(SigningKeyRecord::try_from(row("ES256", "active")).is_ok());
+        assert!(SigningKeyRecord::try_from(row("RS256", "revoked")).is_ok());
         assert!(SigningKeyRecord::try_from(row("HS256", "active")).is_err());
-        assert!(SigningKeyRecord::try_from(row("ES256", "revoked?")).is_err());
+        assert!(SigningKeyRecord::try_from(row("ES256", "removed")).is_err());
     }
 }

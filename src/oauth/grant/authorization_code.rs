@@ -91,6 +91,7 @@ pub async fn exchange(
         Some(issue::mint_id_token(
             services,
             &grant,
+            client.id_token_alg,
             &user.id,
             record.nonce,
             now,

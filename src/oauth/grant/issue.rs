@@ -1,7 +1,7 @@
 //! Minting the tokens a grant hands out.
 
 use crate::clock::UnixTime;
-use crate::domain::{GrantId, Nonce, UserId};
+use crate::domain::{GrantId, Nonce, SigningAlg, UserId};
 use crate::oauth::OAuthError;
 use crate::services::Services;
 use crate::store::{GrantRecord, NewRefreshToken};
@@ -9,7 +9,8 @@ use crate::token::claims::{AccessClaims, IdClaims};
 use crate::token::jwt;
 use crate::token::opaque::RefreshToken;
 
-/// Mints an access token for `grant`. Writes nothing: a JWT is its own record.
+/// Mints an access token for `grant`, signed with the configured access-token algorithm.
+/// Writes nothing: a JWT is its own record.
 pub fn mint_access_token(
     services: &Services,
     grant: &GrantRecord,
@@ -29,12 +30,17 @@ pub fn mint_access_token(
         gid: grant.id.clone(),
         auth_time: grant.auth_time,
     };
-    Ok(jwt::mint_access(&services.keys.current(), &claims)?)
+    let alg = services.config.keys.access_token_alg;
+    let keys = services.keys.current()?;
+    Ok(jwt::mint_access(&keys, alg, &claims)?)
 }
 
+/// Mints an ID token for `grant`, signed with `alg`, the client's registered
+/// `id_token_signed_response_alg`.
 pub fn mint_id_token(
     services: &Services,
     grant: &GrantRecord,
+    alg: SigningAlg,
     subject: &UserId,
     nonce: Option<Nonce>,
     now: UnixTime,
@@ -49,7 +55,8 @@ pub fn mint_id_token(
         auth_time: grant.auth_time.unwrap_or(now),
         nonce,
     };
-    Ok(jwt::mint_id(&services.keys.current(), &claims)?)
+    let keys = services.keys.current()?;
+    Ok(jwt::mint_id(&keys, alg, &claims)?)
 }
 
 /// A new refresh token for `grant_id`, and the row that stores its hash.

@@ -88,7 +88,12 @@ pub async fn exchange(
     let access_token = issue::mint_access_token(services, &narrowed, &subject, now)?;
     let id_token = match &narrowed.user_id {
         Some(user_id) if narrowed.scope.contains("openid") => Some(issue::mint_id_token(
-            services, &narrowed, user_id, None, now,
+            services,
+            &narrowed,
+            client.id_token_alg,
+            user_id,
+            None,
+            now,
         )?),
         _ => None,
     };

@@ -4,8 +4,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
+use sigil::crypto::keys::{KeyPair, PublicKey};
+use sigil::domain::SigningAlg;
 
 use crate::both_backends;
 use crate::helpers::{Backend, ISSUER, TestApp, TestClient, assert_oauth_error, spawn_app};
@@ -15,7 +16,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn kid(app: &TestApp) -> String {
-    app.services.keys.current().active.kid.as_str().to_owned()
+    app.active_kid(SigningAlg::Es256)
 }
 
 fn header(app: &TestApp, changes: Value) -> String {
@@ -50,11 +51,8 @@ fn sign_ours(app: &TestApp, header: &str, claims: &str) -> String {
 
 fn sign_segments(app: &TestApp, header: &str, claims: &str) -> String {
     let message = format!("{header}.{claims}");
-    let keys = app.services.keys.current();
-    let sig =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &keys.active.encoding, Algorithm::ES256)
-            .unwrap();
-    format!("{message}.{sig}")
+    let sig = app.sign_as_server(SigningAlg::Es256, message.as_bytes());
+    format!("{message}.{}", b64(&sig))
 }
 
 /// The token reads inactive at /introspect, and /userinfo answers exactly RFC 6750's
@@ -159,27 +157,21 @@ async fn forged_tokens_are_refused(backend: Backend) {
     }
 
     // A key of the attacker's, offered through jwk/jku/x5u: never fetched, never used.
-    let attacker = sigil::crypto::keys::generate_es256().unwrap();
-    let (ax, ay) = sigil::crypto::keys::p256_coordinates(&attacker.public).unwrap();
+    let (_, attacker) = KeyPair::generate(SigningAlg::Es256).unwrap();
+    let PublicKey::P256 { x: ax, y: ay } = attacker.public().unwrap() else {
+        unreachable!("a P-256 key")
+    };
     let h = header(
         &app,
         json!({
             "kid": "attacker",
-            "jwk": { "kty": "EC", "crv": "P-256", "x": b64(ax), "y": b64(ay), "kid": "attacker" },
+            "jwk": { "kty": "EC", "crv": "P-256", "x": b64(&ax), "y": b64(&ay), "kid": "attacker" },
             "jku": "https://evil.example/jwks.json",
             "x5u": "https://evil.example/cert.pem",
         }),
     );
     let message = format!("{}.{}", b64(h.as_bytes()), b64(c.as_bytes()));
-    let pair = ring::signature::EcdsaKeyPair::from_pkcs8(
-        &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-        &attacker.pkcs8,
-        &ring::rand::SystemRandom::new(),
-    )
-    .unwrap();
-    let sig = pair
-        .sign(&ring::rand::SystemRandom::new(), message.as_bytes())
-        .unwrap();
+    let sig = attacker.sign(message.as_bytes()).unwrap();
     refused(
         &app,
         &client,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sigil::app::Application;
 use sigil::clock::{Clock as _, ShiftedClock};
 use sigil::config::Config;
+use sigil::domain::SigningAlg;
 use sigil::services::Services;
 use sqlx::Connection as _;
 
@@ -202,6 +203,18 @@ impl TestApp {
         .unwrap();
     }
 
+    /// The kid of the server's active key of `alg`.
+    pub fn active_kid(&self, alg: SigningAlg) -> String {
+        let keys = self.services.keys.current().unwrap();
+        keys.signer(alg).unwrap().kid.as_str().to_owned()
+    }
+
+    /// Signs `message` with the server's active key of `alg`, as only the server can.
+    pub fn sign_as_server(&self, alg: SigningAlg, message: &[u8]) -> Vec<u8> {
+        let keys = self.services.keys.current().unwrap();
+        keys.signer(alg).unwrap().pair.sign(message).unwrap()
+    }
+
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
@@ -213,6 +226,7 @@ impl TestApp {
             redirect_uris: vec![REDIRECT.into(), "http://127.0.0.1/loopback".into()],
             grant_types: grants.split(',').map(str::to_owned).collect(),
             scopes: scopes.into(),
+            id_token_alg: None,
         };
         let (record, secret) =
             sigil::admin::register_client(self.services.store.as_ref(), &spec, self.now())

@@ -1,2 +1,3 @@
-INSERT INTO clients (id, name, secret_hash, redirect_uris, grant_types, scope, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO clients (id, name, secret_hash, redirect_uris, grant_types, scope, id_token_alg,
+    created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -1,3 +1,3 @@
-SELECT id, name, secret_hash, redirect_uris, grant_types, scope, created_at
+SELECT id, name, secret_hash, redirect_uris, grant_types, scope, id_token_alg, created_at
 FROM clients
 ORDER BY name, id

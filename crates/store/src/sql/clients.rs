@@ -16,6 +16,7 @@ macro_rules! __impl_sql_clients {
                     encode_uris(&c.redirect_uris),
                     encode_grants(&c.grant_types),
                     c.scope.to_string(),
+                    c.id_token_alg.as_str(),
                     c.created_at,
                 )
                 .execute(&self.pool)

@@ -10,6 +10,7 @@
 //! What differs per backend (connecting, the migrator, the schema check) stays in the
 //! backend crate; everything here is written once, a file per aggregate.
 
+mod audit;
 mod clients;
 mod grants;
 mod keys;
@@ -22,7 +23,9 @@ macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
         const _: () = {
             use $crate::__private::async_trait;
-            use $crate::__private::domain::{ClientId, GrantId, UnixTime, UserId, Username};
+            use $crate::__private::domain::{
+                ClientId, GrantId, Kid, SigningAlg, UnixTime, UserId, Username,
+            };
             use $crate::rows::{self, encode_grants, encode_uris};
             use $crate::*;
 
@@ -47,6 +50,7 @@ macro_rules! impl_sql_store {
             $crate::__impl_sql_clients!($store, $db);
             $crate::__impl_sql_grants!($store, $db);
             $crate::__impl_sql_keys!($store, $db);
+            $crate::__impl_sql_audit!($store, $db);
 
             #[async_trait]
             impl Store for $store {

@@ -1,0 +1,2 @@
+INSERT INTO audit_events (id, at, actor, action, subject, outcome, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -1,0 +1,44 @@
+//! The audit trail: security events, appended and listed, never changed.
+
+/// [`AuditStore`](crate::AuditStore) for `$store`; expanded by [`impl_sql_store!`](crate::impl_sql_store) only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_sql_audit {
+    ($store:ty, $db:ty) => {
+        #[async_trait]
+        impl AuditStore for $store {
+            async fn record_audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
+                sqlx::query_file!(
+                    "../store/sql/audit/insert.sql",
+                    e.id.as_str(),
+                    e.at,
+                    e.actor.as_str(),
+                    e.action.as_str(),
+                    e.subject.as_deref(),
+                    e.outcome.as_str(),
+                    e.detail.as_deref(),
+                )
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit_events(
+                &self,
+                since: UnixTime,
+                limit: i64,
+            ) -> Result<Vec<AuditEvent>, StoreError> {
+                rows::all(
+                    sqlx::query_file_as!(
+                        rows::AuditRow,
+                        "../store/sql/audit/since.sql",
+                        since,
+                        limit,
+                    )
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+        }
+    };
+}
