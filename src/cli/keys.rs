@@ -74,17 +74,18 @@ fn alg_of(raw: &str) -> anyhow::Result<SigningAlg> {
         .map_err(|_| anyhow::anyhow!("--alg {raw}: not ES256, EdDSA, RS256 or PS256"))
 }
 
-/// The master key for a command that seals keys. It must already exist once the store
-/// holds keys: a new one would seal keys nothing else can open.
+/// The master key for a command that seals keys. Once the store holds keys it must
+/// exist and open all of them: a new or outdated one would seal keys nothing else opens.
 async fn master_key(config: &Config, store: &dyn Store) -> anyhow::Result<MasterKey> {
     let path = &config.master_key_file;
-    let any_keys = !store.signing_keys().await?.is_empty();
-    let key = if any_keys {
-        MasterKey::load(path)
-    } else {
-        MasterKey::load_or_create(path)
-    };
-    key.context("master key")
+    if store.signing_keys().await?.is_empty() {
+        return MasterKey::load_or_create(path).context("master key");
+    }
+    let key = MasterKey::load(path).context("master key")?;
+    keys::check_master(store, &key)
+        .await
+        .with_context(|| format!("master key {}", path.display()))?;
+    Ok(key)
 }
 
 pub async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {

@@ -68,6 +68,17 @@ fn pending_of(records: &[SigningKeyRecord], alg: SigningAlg) -> Option<&SigningK
         .find(|k| k.alg == alg && k.state == KeyState::Pending)
 }
 
+/// Checks that `master` opens every stored key. A key sealed under a master key that no
+/// longer opens the others (one replaced by `rewrap`) would be a key no instance can use.
+pub async fn check_master(store: &dyn Store, master: &MasterKey) -> Result<(), KeysError> {
+    for key in store.signing_keys().await? {
+        master
+            .open(key.kid.as_str().as_bytes(), &key.private_key_sealed)
+            .map_err(|e| KeysError::Unopened(key.kid.clone(), Box::new(e.into())))?;
+    }
+    Ok(())
+}
+
 /// Makes an active key of `alg` when there is none (the first start).
 pub async fn ensure_active(
     store: &dyn Store,

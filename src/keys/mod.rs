@@ -17,7 +17,9 @@ mod lifecycle;
 pub mod material;
 pub mod propagation;
 
-pub use lifecycle::{Actor, Policy, ensure_active, import, revoke, rewrap, rotate, scheduled};
+pub use lifecycle::{
+    Actor, Policy, check_master, ensure_active, import, revoke, rewrap, rotate, scheduled,
+};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};

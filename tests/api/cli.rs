@@ -1,9 +1,6 @@
 //! The admin CLI, run as a user would: the real binary, the same configuration as serve.
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
-
-use serde_json::Value;
+use std::process::Output;
 
 use crate::both_backends;
 use crate::helpers::{
@@ -11,33 +8,7 @@ use crate::helpers::{
     test_env,
 };
 
-fn sigil(env: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigil"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("the sigil binary runs");
-    {
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(input) = stdin {
-            pipe.write_all(input.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn json_ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
-}
+use crate::helpers::{json_ok, sigil};
 
 async fn admin_commands_manage_clients_and_users(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();

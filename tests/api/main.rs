@@ -18,6 +18,7 @@ mod corrupt_rows;
 mod discovery;
 mod docs;
 mod introspect_revoke;
+mod keys;
 mod layering;
 mod login;
 mod refresh;

@@ -2,6 +2,8 @@
 //! 0, on a fresh SQLite file or a fresh Postgres database with the real Redis (under a key
 //! prefix of its own), and the records a test starts from (clients, users).
 
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use sigil::app::Application;
@@ -137,6 +139,36 @@ pub async fn spawn_from_env(env: Vec<(String, String)>, dir: tempfile::TempDir) 
         env,
         _dir: dir,
     }
+}
+
+/// Runs the `sigil` binary as an operator would, with exactly `env` for environment.
+pub fn sigil(env: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigil"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the sigil binary runs");
+    {
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(input) = stdin {
+            pipe.write_all(input.as_bytes()).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// The JSON a successful `--json` command printed.
+pub fn json_ok(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
 }
 
 /// A username as the store takes it.
