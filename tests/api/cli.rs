@@ -114,6 +114,42 @@ async fn admin_commands_manage_clients_and_users(backend: Backend) {
     );
     let res = app.token(&client).grant("client_credentials").send().await;
     assert_oauth_error(res, 401, "invalid_client").await;
+
+    // Every administrative action above is in the audit trail, as done by the CLI.
+    let audit = json_ok(&sigil(&env, &["audit", "list", "--json"], None));
+    let actions: Vec<(&str, &str, &str)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["actor"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for action in [
+        "clients.create",
+        "users.create",
+        "users.set_password",
+        "users.disable",
+        "clients.delete",
+    ] {
+        assert!(
+            actions.contains(&(action, "cli", "ok")),
+            "{action} in {actions:?}"
+        );
+    }
+    let refused = sigil(&env, &["clients", "delete", &client.id], None);
+    assert!(!refused.status.success(), "already deleted");
+    let audit = json_ok(&sigil(&env, &["audit", "list", "--json"], None));
+    let last = audit.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "clients.delete");
+    assert!(
+        last["outcome"].as_str().unwrap().starts_with("refused"),
+        "{last}"
+    );
 }
 
 /// Runs a command that must fail, and checks that it failed for the reason given: the

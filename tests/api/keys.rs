@@ -511,7 +511,94 @@ async fn scheduled_rotation_happens_once(backend: Backend) {
     assert!(old_row["expires"].as_i64().unwrap() > old_row["retired"].as_i64().unwrap());
 }
 
+/// A client's ID tokens are signed with its registered `id_token_signed_response_alg`,
+/// while access tokens keep the configured algorithm.
+async fn id_tokens_use_the_clients_registered_algorithm(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    json_ok(&sigil(
+        &app.env,
+        &["keys", "rotate", "--alg", "EdDSA", "--now", "--json"],
+        None,
+    ));
+    let eddsa = within(Duration::from_secs(3), || async {
+        app.services
+            .keys
+            .current()
+            .unwrap()
+            .signer(SigningAlg::EdDsa)
+            .is_some()
+    })
+    .await;
+    assert!(eddsa.is_some(), "the instance picks up the new EdDSA key");
+    let spec = sigil::admin::ClientSpec {
+        name: "EdDSA app".into(),
+        public: false,
+        redirect_uris: vec![crate::helpers::REDIRECT.into()],
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        scopes: "openid read".into(),
+        id_token_alg: Some("EdDSA".into()),
+    };
+    let (record, secret) =
+        sigil::admin::register_client(app.services.store.as_ref(), &spec, app.now())
+            .await
+            .unwrap();
+    let client = crate::helpers::TestClient {
+        id: record.id.to_string(),
+        secret: secret.map(|s| s.expose().to_owned()),
+    };
+    app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(jwt_part(id_token, 0)["alg"], "EdDSA");
+    assert_eq!(
+        jwt_part(id_token, 0)["kid"],
+        app.active_kid(SigningAlg::EdDsa).as_str()
+    );
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(jwt_part(access, 0)["alg"], "ES256");
+    // The EdDSA ID token verifies against the published JWKS with PyJWT as well.
+    let (set, _) = jwks(&app).await;
+    let issuer = crate::helpers::ISSUER;
+    let claims = pyjwt_id_token(id_token, &set, &client.id, issuer).unwrap();
+    assert_eq!(claims["nonce"], "n0nce");
+    // A registration naming an algorithm sigil does not sign with is refused.
+    let bad = sigil::admin::ClientSpec {
+        id_token_alg: Some("HS256".into()),
+        ..spec
+    };
+    assert!(
+        sigil::admin::register_client(app.services.store.as_ref(), &bad, app.now())
+            .await
+            .is_err()
+    );
+}
+
+fn pyjwt_id_token(
+    token: &str,
+    jwks: &Value,
+    audience: &str,
+    issuer: &str,
+) -> Result<Value, String> {
+    const SCRIPT: &str = "import json, sys, jwt\n\
+token, jwks, audience, issuer = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]\n\
+kid = jwt.get_unverified_header(token)['kid']\n\
+key = next(k for k in jwks['keys'] if k['kid'] == kid)\n\
+claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=[key['alg']], issuer=issuer,\n\
+    audience=audience)\n\
+print(json.dumps(claims))\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, token, &jwks.to_string(), audience, issuer])
+        .output()
+        .expect("python3 with PyJWT is installed (scripts/test)");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 both_backends!(
+    id_tokens_use_the_clients_registered_algorithm,
     rotation_breaks_no_cached_jwks,
     revocation_reaches_every_instance_within_two_seconds,
     rewrap_moves_every_key_to_the_new_master_key,
@@ -556,4 +643,22 @@ async fn postgres_stale_keys_fail_closed() {
     assert!(body.get("active").is_none());
     let res = app.get("/jwks.json").await;
     assert_eq!(res.status(), 503);
+}
+
+/// The embedded default's secrets on disk (the master key, and the database holding
+/// password hashes and sealed keys) are created readable by their owner alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_files_are_created_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    for name in ["SIGIL_MASTER_KEY_FILE", "SIGIL_SQLITE_PATH"] {
+        let path = app
+            .env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
 }
