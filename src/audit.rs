@@ -37,8 +37,10 @@ pub async fn record<E: std::fmt::Display>(
     outcome: Result<(), &E>,
     now: UnixTime,
 ) {
+    // Listed by (time, id): the id leads with nanoseconds, so events of one second list
+    // in the order they happened, whichever process wrote them.
     let id = match crate::crypto::random_id() {
-        Ok(id) => id,
+        Ok(random) => format!("{:032x}-{random}", crate::clock::ordering_nanos()),
         Err(e) => {
             tracing::error!(error = %e, action, "audit event not recorded");
             return;

@@ -27,6 +27,15 @@ impl Clock for SystemClock {
     }
 }
 
+/// Nanoseconds since the Unix epoch by the system clock, for ordering records written
+/// within one second by different processes (never for an expiry decision).
+#[allow(clippy::disallowed_methods)] // the wall clock, read here and nowhere else
+pub fn ordering_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
 /// The system clock plus an offset that tests can move forward.
 #[derive(Debug, Default, Clone)]
 pub struct ShiftedClock {
