@@ -185,6 +185,19 @@ pub fn phc_params(stored: &str) -> Option<HashParams> {
     if parsed.algorithm != argon2::ARGON2ID_IDENT || parsed.version != Some(0x13) {
         return None;
     }
+    // Exactly m, t and p, each once: argon2 reads a repeated parameter differently from
+    // `get_decimal` (found by `fuzz/fuzz_targets/phc.rs`: `m=38,t=2,m=444444444` passed
+    // the bound on its first `m` and had argon2 allocate by the second), and `keyid` or
+    // `data` have no place in a hash sigil wrote.
+    let mut names: Vec<&str> = parsed
+        .params
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    names.sort_unstable();
+    if names != ["m", "p", "t"] {
+        return None;
+    }
     let get = |name: &str| parsed.params.get_decimal(name);
     let found = HashParams {
         memory_kib: get("m")?,
@@ -285,6 +298,12 @@ mod tests {
             "$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA",
             "$argon2id$v=16$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA",
             "$argon2id$v=19$m=4,t=2,p=1$c29tZXNhbHQ$aGFzaA",
+            // Found by the fuzzer: a repeated parameter read one way by the bound, the
+            // other way by argon2.
+            "$argon2id$v=19$m=38,t=2,m=444444444,p=1$zblc2Bh2$3O5T/S3O5T/S1ZbJHwO2nQ",
+            "$argon2id$v=19$m=19456,t=2,p=1,t=100000$c29tZXNhbHQ$aGFzaA",
+            "$argon2id$v=19$m=19456,t=2,p=1,keyid=AAAA$c29tZXNhbHQ$aGFzaA",
+            "$argon2id$v=19$m=19456,t=2$c29tZXNhbHQ$aGFzaA",
         ] {
             assert_eq!(phc_params(bad), None, "{bad}");
             assert!(!uses_params(bad, &HashParams::default()));

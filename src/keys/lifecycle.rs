@@ -97,10 +97,13 @@ pub async fn ensure_active(
     }
     if let Some(pending) = pending_of(&records, alg) {
         // A key waiting for its turn is better than a new one nobody has cached.
-        store
+        let result = store
             .activate_signing_key(&pending.kid, alg, now, now + policy.retired_lifetime)
-            .await?;
-        return Ok(());
+            .await
+            .map(drop)
+            .map_err(KeysError::from);
+        let kid = pending.kid.as_str();
+        return audited(store, actor, "keys.activate", Some(kid), now, result).await;
     }
     let result = async {
         let key = material::generate(master, alg, Start::Active, now)?;
