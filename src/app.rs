@@ -32,6 +32,8 @@ pub enum StartupError {
     MasterKey(#[from] MasterKeyError),
     #[error("signing keys: {0}")]
     Keys(#[from] KeysError),
+    #[error("restoring revocations: {0}")]
+    Revocations(crate::services::Unavailable),
     #[error("{0}")]
     Crypto(#[from] CryptoError),
     #[error("cannot listen on {addr}: {source}")]
@@ -57,6 +59,17 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let services = Arc::new(services(config, clock).await?);
+        // The view starts from the record: an in-process one is empty at start, and a
+        // Redis one may have restarted empty. A Redis that is down now is restored later,
+        // by the first request that finds it incomplete.
+        if let Err(e) = services.restore_revocations().await {
+            match services.config.revocation {
+                RevocationConfig::Memory => return Err(StartupError::Revocations(e)),
+                RevocationConfig::Redis { .. } => {
+                    tracing::warn!(error = %e, "revocation view not restored yet");
+                }
+            }
+        }
         let listener =
             TcpListener::bind(services.config.listen).map_err(|source| StartupError::Bind {
                 addr: services.config.listen.to_string(),
@@ -86,6 +99,9 @@ impl Application {
         .run();
 
         follow_keys(services.clone());
+        if services.config.revocation == RevocationConfig::Memory {
+            follow_revocations(services.clone());
+        }
         Ok(Self {
             port,
             server,
@@ -154,7 +170,32 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         key_changes,
         instance,
         passwords,
+        restoring: tokio::sync::Mutex::new(()),
     })
+}
+
+/// Keeps an in-process revocation view current with what other processes (the CLI, on
+/// the same SQLite file) record, every key-poll interval. Revocations only ever add, so
+/// merging the record's live entries in is all it takes.
+fn follow_revocations(services: Arc<Services>) {
+    let interval = Duration::from_millis(services.config.keys.poll_ms);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let records = services.store.live_revocations(services.clock.now()).await;
+            let added = match records {
+                Ok(records) => services
+                    .revocation
+                    .add(&records)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = added {
+                tracing::warn!(error = %e, "could not follow the revocation record");
+            }
+        }
+    });
 }
 
 /// Keeps this instance's keys current: a refresh every poll interval, and at once when

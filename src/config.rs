@@ -46,7 +46,10 @@ pub struct Config {
     pub master_key_file: PathBuf,
     pub access_token_ttl: i64,
     pub id_token_ttl: i64,
+    /// Idle lifetime of a refresh token: each rotation starts it again.
     pub refresh_token_ttl: i64,
+    /// Absolute lifetime of a refresh family, however often it is used.
+    pub refresh_absolute_ttl: i64,
     pub code_ttl: i64,
     pub session_ttl: i64,
     pub password_hash: HashParams,
@@ -56,7 +59,12 @@ pub struct Config {
     pub auto_migrate: bool,
     pub db_max_connections: u32,
     pub keys: KeyConfig,
+    /// Added to a revocation's life beyond the expiry of what it kills, for clocks that
+    /// disagree a little.
+    pub revocation_skew: i64,
 }
+
+pub use crate::domain::MAX_TOKEN_TTL;
 
 /// How signing keys are used, rotated and followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +118,7 @@ struct RawConfig {
     access_token_ttl: Option<i64>,
     id_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
+    refresh_absolute_ttl: Option<i64>,
     code_ttl: Option<i64>,
     session_ttl: Option<i64>,
     argon2_memory_kib: Option<u32>,
@@ -124,6 +133,8 @@ struct RawConfig {
     key_publish_ahead: Option<i64>,
     key_rotation_days: Option<u32>,
     key_poll_ms: Option<u64>,
+    revocation_skew: Option<i64>,
+    single_node: Option<bool>,
 }
 
 impl Config {
@@ -194,6 +205,7 @@ impl RawConfig {
         over!(access_token_ttl, "SIGIL_ACCESS_TOKEN_TTL");
         over!(id_token_ttl, "SIGIL_ID_TOKEN_TTL");
         over!(refresh_token_ttl, "SIGIL_REFRESH_TOKEN_TTL");
+        over!(refresh_absolute_ttl, "SIGIL_REFRESH_ABSOLUTE_TTL");
         over!(code_ttl, "SIGIL_CODE_TTL");
         over!(session_ttl, "SIGIL_SESSION_TTL");
         over!(argon2_memory_kib, "SIGIL_ARGON2_MEMORY_KIB");
@@ -208,6 +220,8 @@ impl RawConfig {
         over!(key_publish_ahead, "SIGIL_KEY_PUBLISH_AHEAD");
         over!(key_rotation_days, "SIGIL_KEY_ROTATION_DAYS");
         over!(key_poll_ms, "SIGIL_KEY_POLL_MS");
+        over!(revocation_skew, "SIGIL_REVOCATION_SKEW");
+        over!(single_node, "SIGIL_SINGLE_NODE");
         Ok(())
     }
 
@@ -247,12 +261,33 @@ impl RawConfig {
             },
             None => RevocationConfig::Memory,
         };
+        // Postgres is how several instances share one store; without Redis each would keep
+        // revocations and guessing counters to itself. One instance must be declared.
+        if matches!(store, StoreConfig::Postgres { .. })
+            && revocation == RevocationConfig::Memory
+            && !self.single_node.unwrap_or(false)
+        {
+            return Err(ConfigError::Invalid {
+                name: "REDIS_URL",
+                message: "a Postgres store without Redis would give every instance its own \
+                    revocation list and guessing limits; set REDIS_URL, or \
+                    SIGIL_SINGLE_NODE=true if exactly one instance runs"
+                    .into(),
+            });
+        }
         let ttl = |v: Option<i64>, default: i64, name: &'static str| match v {
             None => Ok(default),
             Some(s) if s > 0 => Ok(s),
             Some(_) => Err(ConfigError::Invalid {
                 name,
                 message: "must be a positive number of seconds".into(),
+            }),
+        };
+        let token_ttl = |v: Option<i64>, name: &'static str| match ttl(v, 600, name)? {
+            s if s <= MAX_TOKEN_TTL => Ok(s),
+            _ => Err(ConfigError::Invalid {
+                name,
+                message: format!("at most {MAX_TOKEN_TTL} seconds"),
             }),
         };
         let defaults = HashParams::default();
@@ -265,12 +300,17 @@ impl RawConfig {
             master_key_file: self
                 .master_key_file
                 .unwrap_or_else(|| "keys/master.key".into()),
-            access_token_ttl: ttl(self.access_token_ttl, 600, "SIGIL_ACCESS_TOKEN_TTL")?,
-            id_token_ttl: ttl(self.id_token_ttl, 600, "SIGIL_ID_TOKEN_TTL")?,
+            access_token_ttl: token_ttl(self.access_token_ttl, "SIGIL_ACCESS_TOKEN_TTL")?,
+            id_token_ttl: token_ttl(self.id_token_ttl, "SIGIL_ID_TOKEN_TTL")?,
             refresh_token_ttl: ttl(
                 self.refresh_token_ttl,
                 30 * 86_400,
                 "SIGIL_REFRESH_TOKEN_TTL",
+            )?,
+            refresh_absolute_ttl: ttl(
+                self.refresh_absolute_ttl,
+                90 * 86_400,
+                "SIGIL_REFRESH_ABSOLUTE_TTL",
             )?,
             code_ttl: ttl(self.code_ttl, 60, "SIGIL_CODE_TTL")?,
             session_ttl: ttl(self.session_ttl, 8 * 3600, "SIGIL_SESSION_TTL")?,
@@ -316,6 +356,16 @@ impl RawConfig {
                         });
                     }
                 },
+            },
+            revocation_skew: match self.revocation_skew {
+                None => 60,
+                Some(s) if (0..=3600).contains(&s) => s,
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "SIGIL_REVOCATION_SKEW",
+                        message: "must be 0 to 3600 seconds".into(),
+                    });
+                }
             },
         })
     }
@@ -417,6 +467,23 @@ mod tests {
     }
 
     #[test]
+    fn postgres_without_redis_needs_a_declared_single_node() {
+        let err = Config::load(None, &env_of(&[("DATABASE_URL", "postgres://u@h/db")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SIGIL_SINGLE_NODE=true"), "{err}");
+        let single = Config::load(
+            None,
+            &env_of(&[
+                ("DATABASE_URL", "postgres://u@h/db"),
+                ("SIGIL_SINGLE_NODE", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(single.revocation, RevocationConfig::Memory);
+    }
+
+    #[test]
     fn a_sqlite_database_url_selects_the_embedded_store() {
         for (url, path) in [
             ("sqlite://sigil.db", "sigil.db"),
@@ -454,6 +521,7 @@ mod tests {
         assert!(Config::load(None, &env_of(&[("SIGIL_ACCESS_TOKEN_TTL", "0")])).is_err());
         assert!(Config::load(None, &env_of(&[("SIGIL_ACCESS_TOKEN_ALG", "HS256")])).is_err());
         assert!(Config::load(None, &env_of(&[("SIGIL_KEY_POLL_MS", "5")])).is_err());
+        assert!(Config::load(None, &env_of(&[("SIGIL_ACCESS_TOKEN_TTL", "86401")])).is_err());
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sigil.toml");
         std::fs::write(&file, "isuer = \"typo\"\n").unwrap();

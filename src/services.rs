@@ -9,12 +9,14 @@ use std::sync::Arc;
 
 use crate::audit::Actor;
 use crate::clock::Clock;
+use crate::clock::UnixTime;
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
+use crate::domain::MAX_TOKEN_TTL;
 use crate::keys::propagation::Notifier;
 use crate::keys::{KeyRing, KeysError, Policy};
-use crate::revocation::{RevocationError, RevocationList};
-use crate::store::Store;
+use crate::revocation::{RevocationError, RevocationList, TokenRef};
+use crate::store::{RevocationRecord, Revoked, Store, StoreError};
 use crate::token::claims::AccessClaims;
 use crate::token::jwt;
 
@@ -30,6 +32,9 @@ pub struct Services {
     /// This instance, as the audit trail names it when it acts on its own.
     pub instance: Actor,
     pub passwords: PasswordHasher,
+    /// Held while restoring the revocation view, so concurrent requests that find it
+    /// incomplete restore it once.
+    pub restoring: tokio::sync::Mutex<()>,
 }
 
 /// Why a token's state cannot be told right now: every caller answers 503, never "valid".
@@ -39,6 +44,17 @@ pub enum Unavailable {
     Revocation(#[from] RevocationError),
     #[error(transparent)]
     Keys(#[from] KeysError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<crate::revocation::RevokeError> for Unavailable {
+    fn from(e: crate::revocation::RevokeError) -> Self {
+        match e {
+            crate::revocation::RevokeError::Store(e) => Self::Store(e),
+            crate::revocation::RevokeError::View(e) => Self::Revocation(e),
+        }
+    }
 }
 
 impl Services {
@@ -60,13 +76,64 @@ impl Services {
                 return Ok(None);
             }
         };
-        if self
-            .revocation
-            .is_revoked(&claims.jti, claims.gid.as_str())
-            .await?
-        {
+        let token = TokenRef {
+            jti: &claims.jti,
+            grant: &claims.gid,
+            subject: &claims.sub,
+            client: &claims.client_id,
+            issued_at: claims.iat,
+        };
+        if self.is_revoked(&token).await? {
             return Ok(None);
         }
         Ok(Some(claims))
+    }
+
+    /// Asks the revocation view, restoring it from the record first if it lost entries.
+    async fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, Unavailable> {
+        match self.revocation.is_revoked(token).await {
+            Err(RevocationError::Lost) => {
+                self.restore_revocations().await?;
+                Ok(self.revocation.is_revoked(token).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Restores the revocation view from the record: at start, and whenever the view
+    /// says it lost entries.
+    pub async fn restore_revocations(&self) -> Result<(), Unavailable> {
+        let _one_at_a_time = self.restoring.lock().await;
+        let records = self.store.live_revocations(self.clock.now()).await?;
+        self.revocation.restore(&records).await?;
+        tracing::info!(
+            entries = records.len(),
+            "revocation view restored from the record"
+        );
+        Ok(())
+    }
+
+    /// Revokes: the record first, then the view. A failed view write fails the call, and
+    /// a retry writes the view again, so nothing recorded stays live in the view.
+    pub async fn revoke(&self, records: &[RevocationRecord]) -> Result<(), Unavailable> {
+        Ok(
+            crate::revocation::revoke(self.store.as_ref(), Some(self.revocation.as_ref()), records)
+                .await?,
+        )
+    }
+
+    /// A revocation of `revoked` for tokens that expire by `expires_at`.
+    pub fn revocation(&self, revoked: Revoked, expires_at: UnixTime) -> RevocationRecord {
+        RevocationRecord {
+            revoked,
+            revoked_at: self.clock.now(),
+            until: expires_at + self.config.revocation_skew,
+        }
+    }
+
+    /// A revocation of every token of a user or client: it lasts as long as the longest
+    /// token sigil will mint, whatever the lifetime setting was for the ones it kills.
+    pub fn revocation_of_all(&self, revoked: Revoked) -> RevocationRecord {
+        self.revocation(revoked, self.clock.now() + MAX_TOKEN_TTL)
     }
 }

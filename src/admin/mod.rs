@@ -3,8 +3,10 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::passwords::PasswordHasher;
+use crate::domain::MAX_TOKEN_TTL;
 use crate::domain::{ClientId, Email, GrantType, RedirectUri, Scope, SigningAlg, UserId, Username};
-use crate::store::{ClientRecord, NewUser, Store, StoreError};
+use crate::revocation::{RevocationList, RevokeError};
+use crate::store::{ClientRecord, NewUser, RevocationRecord, Revoked, Store, StoreError};
 use crate::token::opaque::ClientSecret;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +17,67 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] crate::crypto::CryptoError),
+    #[error(transparent)]
+    Revoke(#[from] RevokeError),
+}
+
+/// Where an administrative revocation goes: always the record; and the shared view when
+/// there is one (Redis). Embedded instances, in another process, read the record.
+#[derive(Clone, Copy)]
+pub struct Revoking<'a> {
+    pub view: Option<&'a dyn RevocationList>,
+    /// The configured clock-skew margin.
+    pub skew: i64,
+}
+
+impl Revoking<'_> {
+    /// Revokes every token of a user or client issued until `now`.
+    async fn all_of(
+        &self,
+        store: &dyn Store,
+        revoked: Revoked,
+        now: UnixTime,
+    ) -> Result<(), AdminError> {
+        let record = RevocationRecord {
+            revoked,
+            revoked_at: now,
+            until: now + MAX_TOKEN_TTL + self.skew,
+        };
+        crate::revocation::revoke(store, self.view, &[record]).await?;
+        Ok(())
+    }
+}
+
+/// Ends a user's access everywhere: sessions, refresh families and every access token
+/// issued so far. For `users disable` and `users set-password` (a changed password may
+/// mean a stolen one).
+pub async fn end_user_access(
+    store: &dyn Store,
+    revoking: Revoking<'_>,
+    user: &UserId,
+    now: UnixTime,
+) -> Result<(), AdminError> {
+    store.end_user_access(user, now).await?;
+    revoking
+        .all_of(store, Revoked::User(user.clone()), now)
+        .await
+}
+
+/// Ends a client's access everywhere: every token it holds, and with `disable` (rather
+/// than deletion, which takes its grants with it) its refresh families too.
+pub async fn end_client_access(
+    store: &dyn Store,
+    revoking: Revoking<'_>,
+    client: &ClientId,
+    disable: bool,
+    now: UnixTime,
+) -> Result<(), AdminError> {
+    if disable {
+        store.set_client_disabled(client, true, now).await?;
+    }
+    revoking
+        .all_of(store, Revoked::Client(client.clone()), now)
+        .await
 }
 
 /// A client registration as an operator asks for it, unparsed.
@@ -86,6 +149,7 @@ pub async fn register_client(
         grant_types,
         scope,
         id_token_alg,
+        disabled: false,
         created_at: now,
     };
     store.create_client(&record).await?;
@@ -145,7 +209,7 @@ pub async fn set_password(
     hasher: &PasswordHasher,
     username: &Username,
     password: &str,
-) -> Result<(), AdminError> {
+) -> Result<UserId, AdminError> {
     check_new_password(password)?;
     let user = store
         .user_by_username(username)
@@ -153,7 +217,7 @@ pub async fn set_password(
         .ok_or_else(|| AdminError::Invalid(format!("no user {username}")))?;
     let phc = hasher.hash(password).await?;
     store.set_password_hash(&user.id, &phc).await?;
-    Ok(())
+    Ok(user.id)
 }
 
 #[cfg(test)]

@@ -6,13 +6,29 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::{ClientsCommand, CreateClient, UsersCommand, open_store as open, print};
-use crate::admin::{ClientSpec, create_user, register_client, set_password};
+use crate::admin::{
+    ClientSpec, Revoking, create_user, end_client_access, end_user_access, register_client,
+    set_password,
+};
 use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, RevocationConfig};
 use crate::crypto::passwords::PasswordHasher;
 use crate::domain::{ClientId, RedirectUri, Username};
+use crate::revocation::RevocationList;
+use crate::revocation::redis::RedisRevocationList;
 use crate::store::{ClientRecord, Store};
+
+/// The shared revocation view an admin command writes to after the record: Redis when
+/// configured. Without it, embedded instances learn from the record at their next poll.
+fn revocation_view(config: &Config) -> anyhow::Result<Option<Box<dyn RevocationList>>> {
+    Ok(match &config.revocation {
+        RevocationConfig::Redis { url, prefix } => {
+            Some(Box::new(RedisRevocationList::connect(url, prefix)?))
+        }
+        RevocationConfig::Memory => None,
+    })
+}
 
 /// Runs an admin action and records it in the audit trail, done or refused.
 async fn audited<T>(
@@ -36,6 +52,11 @@ async fn audited<T>(
 
 pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> {
     let store = open(&config).await?;
+    let view = revocation_view(&config)?;
+    let revoking = Revoking {
+        view: view.as_deref(),
+        skew: config.revocation_skew,
+    };
     match cmd {
         ClientsCommand::Create(c) => create_client(store.as_ref(), c).await,
         ClientsCommand::List(f) => {
@@ -65,6 +86,12 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
                 let id =
                     ClientId::parse(&client_id).map_err(|e| anyhow::anyhow!("client id: {e}"))?;
                 store
+                    .client(&id)
+                    .await?
+                    .with_context(|| format!("client {client_id}: not found"))?;
+                // Its tokens first: the record outlives the client row.
+                end_client_access(store.as_ref(), revoking, &id, false, SystemClock.now()).await?;
+                store
                     .delete_client(&id)
                     .await
                     .with_context(|| format!("client {client_id}"))
@@ -75,6 +102,41 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
                 json,
                 json!({ "deleted": client_id }),
                 format!("deleted {client_id}"),
+            );
+            Ok(())
+        }
+        ClientsCommand::Disable { client_id, json } => {
+            let disabled = async {
+                let id =
+                    ClientId::parse(&client_id).map_err(|e| anyhow::anyhow!("client id: {e}"))?;
+                end_client_access(store.as_ref(), revoking, &id, true, SystemClock.now())
+                    .await
+                    .with_context(|| format!("client {client_id}"))
+            }
+            .await;
+            audited(store.as_ref(), "clients.disable", &client_id, disabled).await?;
+            print(
+                json,
+                json!({ "disabled": client_id }),
+                format!("disabled {client_id}"),
+            );
+            Ok(())
+        }
+        ClientsCommand::Enable { client_id, json } => {
+            let enabled = async {
+                let id =
+                    ClientId::parse(&client_id).map_err(|e| anyhow::anyhow!("client id: {e}"))?;
+                store
+                    .set_client_disabled(&id, false, SystemClock.now())
+                    .await
+                    .with_context(|| format!("client {client_id}"))
+            }
+            .await;
+            audited(store.as_ref(), "clients.enable", &client_id, enabled).await?;
+            print(
+                json,
+                json!({ "enabled": client_id }),
+                format!("enabled {client_id}"),
             );
             Ok(())
         }
@@ -90,6 +152,7 @@ fn client_json(c: &ClientRecord) -> serde_json::Value {
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "scope": c.scope.to_string(),
         "id_token_signed_response_alg": c.id_token_alg,
+        "disabled": c.disabled,
     })
 }
 
@@ -140,6 +203,11 @@ fn password_from_stdin() -> anyhow::Result<String> {
 
 pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
     let store = open(&config).await?;
+    let view = revocation_view(&config)?;
+    let revoking = Revoking {
+        view: view.as_deref(),
+        skew: config.revocation_skew,
+    };
     let hasher = || PasswordHasher::new(config.password_hash, 1, 0);
     match cmd {
         UsersCommand::Create {
@@ -173,7 +241,8 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
                 let name =
                     Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
                 let password = password_from_stdin()?;
-                set_password(store.as_ref(), &hasher()?, &name, &password).await?;
+                let id = set_password(store.as_ref(), &hasher()?, &name, &password).await?;
+                end_user_access(store.as_ref(), revoking, &id, SystemClock.now()).await?;
                 Ok(name)
             }
             .await;
@@ -188,10 +257,12 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             let disabled = async {
                 let name =
                     Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-                store
-                    .set_user_disabled(&name, true)
-                    .await
-                    .with_context(|| format!("user {}", name.as_str()))?;
+                let user = store
+                    .user_by_username(&name)
+                    .await?
+                    .with_context(|| format!("user {}: not found", name.as_str()))?;
+                store.set_user_disabled(&name, true).await?;
+                end_user_access(store.as_ref(), revoking, &user.id, SystemClock.now()).await?;
                 Ok(name)
             }
             .await;

@@ -60,7 +60,20 @@ pub enum ClientsCommand {
     /// Register a client; prints its id and, for a confidential client, its secret (once).
     Create(CreateClient),
     List(JsonFlag),
+    /// Delete a client, with its grants; every token it holds is revoked.
     Delete {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a client: it authenticates nowhere, and every token it holds is revoked.
+    Disable {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enable a disabled client again (its revoked tokens stay revoked).
+    Enable {
         client_id: String,
         #[arg(long)]
         json: bool,
@@ -115,7 +128,7 @@ pub enum UsersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set a user's password, read from stdin.
+    /// Set a user's password, read from stdin. The user's sessions and tokens end.
     SetPassword {
         #[arg(long)]
         username: String,
@@ -124,7 +137,8 @@ pub enum UsersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Disable a user: no new logins or refreshes.
+    /// Disable a user: sessions end, every grant and token of theirs is revoked, and no
+    /// new login works.
     Disable {
         #[arg(long)]
         username: String,

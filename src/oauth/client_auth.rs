@@ -108,7 +108,8 @@ pub async fn authenticate(
         Presented::Public { client_id } => (client_id, None),
     };
     let client = services.store.client(client_id).await?;
-    let Some(client) = client else {
+    // A disabled client is refused like an unknown one: it says nothing more.
+    let Some(client) = client.filter(|c| !c.disabled) else {
         return Err(OAuthError::InvalidClient);
     };
     match (&client.secret_hash, secret) {

@@ -151,6 +151,7 @@ impl From<Unavailable> for OAuthError {
         match e {
             Unavailable::Revocation(e) => e.into(),
             Unavailable::Keys(e) => e.into(),
+            Unavailable::Store(e) => e.into(),
         }
     }
 }

@@ -10,7 +10,7 @@
 use super::OAuthError;
 use crate::domain::GrantId;
 use crate::services::Services;
-use crate::store::ClientRecord;
+use crate::store::{ClientRecord, Revoked};
 use crate::token::opaque::RefreshToken;
 
 pub async fn revoke(
@@ -36,25 +36,20 @@ pub async fn revoke(
         return Err(not_yours());
     }
     // The entry lives exactly as long as the token could: past `exp` it is dead anyway.
-    let ttl = u64::try_from(claims.exp - services.clock.now())
-        .unwrap_or(0)
-        .max(1);
-    services.revocation.revoke_token(&claims.jti, ttl).await?;
+    let record = services.revocation(Revoked::Token(claims.jti), claims.exp);
+    services.revoke(&[record]).await?;
     Ok(())
 }
 
 /// Revokes a grant everywhere: its family in the store first (no more refreshes), then
-/// its access tokens on the revocation list. The list entry must outlive the longest
-/// access token minted under the grant, plus a margin for one minted while this runs.
+/// its access tokens, until the last one minted under it expires.
 pub async fn revoke_grant(services: &Services, grant_id: &GrantId) -> Result<(), OAuthError> {
-    services
-        .store
-        .revoke_grant(grant_id, services.clock.now())
-        .await?;
-    let ttl = u64::try_from(services.config.access_token_ttl + 60).unwrap_or(u64::MAX);
-    services
-        .revocation
-        .revoke_grant(grant_id.as_str(), ttl)
-        .await?;
+    let now = services.clock.now();
+    let found = services.store.revoke_grant(grant_id, now).await?;
+    let expires_at = found
+        .access_expires_at
+        .unwrap_or(now + services.config.access_token_ttl);
+    let record = services.revocation(Revoked::Grant(grant_id.clone()), expires_at);
+    services.revoke(&[record]).await?;
     Ok(())
 }

@@ -1,22 +1,41 @@
-//! In-process revocation list for the single-node embedded mode.
+//! The in-process view, for the single-node embedded default. It starts incomplete and
+//! is restored from the record (SQLite) at start, so a restart forgets nothing; each poll
+//! then adds what other processes (the CLI) recorded meanwhile.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 
-use super::{RevocationError, RevocationList};
+use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::{Clock, UnixTime};
+use crate::store::{RevocationRecord, Revoked};
 
+/// Per kind: subject → (revoked at, until).
 #[derive(Default)]
 struct Entries {
-    tokens: HashMap<String, UnixTime>,
-    grants: HashMap<String, UnixTime>,
+    tokens: HashMap<String, (UnixTime, UnixTime)>,
+    grants: HashMap<String, (UnixTime, UnixTime)>,
+    users: HashMap<String, (UnixTime, UnixTime)>,
+    clients: HashMap<String, (UnixTime, UnixTime)>,
     writes: u64,
+}
+
+impl Entries {
+    fn map(&mut self, revoked: &Revoked) -> &mut HashMap<String, (UnixTime, UnixTime)> {
+        match revoked {
+            Revoked::Token(_) => &mut self.tokens,
+            Revoked::Grant(_) => &mut self.grants,
+            Revoked::User(_) => &mut self.users,
+            Revoked::Client(_) => &mut self.clients,
+        }
+    }
 }
 
 pub struct MemoryRevocationList {
     entries: RwLock<Entries>,
+    complete: AtomicBool,
     clock: Arc<dyn Clock>,
 }
 
@@ -24,47 +43,62 @@ impl MemoryRevocationList {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             entries: RwLock::new(Entries::default()),
+            complete: AtomicBool::new(false),
             clock,
         }
     }
 
-    fn insert(&self, grant: bool, id: &str, ttl_secs: u64) -> Result<(), RevocationError> {
-        let now = self.clock.now();
-        let until = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
-        let mut e = self
-            .entries
-            .write()
-            .map_err(|_| RevocationError::Unavailable("lock poisoned".into()))?;
-        let map = if grant { &mut e.grants } else { &mut e.tokens };
-        map.insert(id.to_owned(), until);
-        e.writes += 1;
-        // Sweep expired entries now and then so the map tracks live revocations only.
-        if e.writes % 1024 == 0 {
-            e.tokens.retain(|_, until| *until > now);
-            e.grants.retain(|_, until| *until > now);
-        }
-        Ok(())
+    fn poisoned<T>(_: T) -> RevocationError {
+        RevocationError::Unavailable("lock poisoned".into())
     }
 }
 
 #[async_trait]
 impl RevocationList for MemoryRevocationList {
-    async fn revoke_token(&self, jti: &str, ttl_secs: u64) -> Result<(), RevocationError> {
-        self.insert(false, jti, ttl_secs)
-    }
-
-    async fn revoke_grant(&self, grant_id: &str, ttl_secs: u64) -> Result<(), RevocationError> {
-        self.insert(true, grant_id, ttl_secs)
-    }
-
-    async fn is_revoked(&self, jti: &str, grant_id: &str) -> Result<bool, RevocationError> {
+    async fn add(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
         let now = self.clock.now();
-        let e = self
-            .entries
-            .read()
-            .map_err(|_| RevocationError::Unavailable("lock poisoned".into()))?;
-        let live = |m: &HashMap<String, UnixTime>, k: &str| m.get(k).is_some_and(|u| *u > now);
-        Ok(live(&e.tokens, jti) || live(&e.grants, grant_id))
+        let mut e = self.entries.write().map_err(Self::poisoned)?;
+        for r in records {
+            let map = e.map(&r.revoked);
+            let entry = map
+                .entry(r.revoked.subject().to_owned())
+                .or_insert((r.revoked_at, r.until));
+            // Revoking again only widens: the later time, the longer life.
+            *entry = (entry.0.max(r.revoked_at), entry.1.max(r.until));
+        }
+        e.writes += records.len() as u64;
+        // Sweep expired entries now and then so the maps track live revocations only.
+        if e.writes >= 1024 {
+            let e = &mut *e;
+            e.writes = 0;
+            for map in [&mut e.tokens, &mut e.grants, &mut e.users, &mut e.clients] {
+                map.retain(|_, (_, until)| *until > now);
+            }
+        }
+        Ok(())
+    }
+
+    async fn restore(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
+        self.add(records).await?;
+        self.complete.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn is_revoked(&self, t: &TokenRef<'_>) -> Result<bool, RevocationError> {
+        if !self.complete.load(Ordering::Acquire) {
+            return Err(RevocationError::Lost);
+        }
+        let now = self.clock.now();
+        let e = self.entries.read().map_err(Self::poisoned)?;
+        let live = |m: &HashMap<String, (UnixTime, UnixTime)>, k: &str| {
+            m.get(k)
+                .filter(|(_, until)| *until > now)
+                .map(|(at, _)| *at)
+        };
+        Ok(live(&e.tokens, t.jti).is_some()
+            || live(&e.grants, t.grant.as_str()).is_some()
+            || live(&e.users, t.subject).is_some_and(|at| t.issued_at <= at)
+            || live(&e.clients, t.client.as_str()).is_some_and(|at| t.issued_at <= at))
     }
 
     async fn ping(&self) -> Result<(), RevocationError> {
@@ -80,17 +114,54 @@ impl RevocationList for MemoryRevocationList {
 mod tests {
     use super::*;
     use crate::clock::ShiftedClock;
+    use crate::domain::{ClientId, GrantId, UserId};
+
+    fn record(revoked: Revoked, at: UnixTime, until: UnixTime) -> RevocationRecord {
+        RevocationRecord {
+            revoked,
+            revoked_at: at,
+            until,
+        }
+    }
 
     #[tokio::test]
-    async fn entries_expire_with_their_tokens() {
+    async fn entries_expire_with_their_tokens_and_users_cut_by_issue_time() {
         let clock = ShiftedClock::new();
+        let now = clock.now();
         let list = MemoryRevocationList::new(Arc::new(clock.clone()));
-        list.revoke_token("j1", 60).await.unwrap();
-        list.revoke_grant("g1", 60).await.unwrap();
-        assert!(list.is_revoked("j1", "other").await.unwrap());
-        assert!(list.is_revoked("other", "g1").await.unwrap());
-        assert!(!list.is_revoked("j2", "g2").await.unwrap());
+        let grant = GrantId::parse("g1").unwrap();
+        let client = ClientId::parse("c1").unwrap();
+        let token = |jti, issued_at| TokenRef {
+            jti,
+            grant: &grant,
+            subject: "u1",
+            client: &client,
+            issued_at,
+        };
+        assert!(matches!(
+            list.is_revoked(&token("j", now)).await,
+            Err(RevocationError::Lost)
+        ));
+        list.restore(&[]).await.unwrap();
+        assert!(!list.is_revoked(&token("j", now)).await.unwrap());
+        list.add(&[
+            record(Revoked::Token("j1".into()), now, now + 60),
+            record(Revoked::User(UserId::parse("u1").unwrap()), now, now + 120),
+        ])
+        .await
+        .unwrap();
+        assert!(list.is_revoked(&token("j1", now + 10)).await.unwrap());
+        assert!(
+            list.is_revoked(&token("j2", now)).await.unwrap(),
+            "the user's"
+        );
+        assert!(
+            !list.is_revoked(&token("j2", now + 1)).await.unwrap(),
+            "a token issued after the user's revocation lives"
+        );
         clock.advance(61);
-        assert!(!list.is_revoked("j1", "g1").await.unwrap());
+        assert!(!list.is_revoked(&token("j1", now + 10)).await.unwrap());
+        clock.advance(60);
+        assert!(!list.is_revoked(&token("j2", now)).await.unwrap());
     }
 }

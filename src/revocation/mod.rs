@@ -1,7 +1,14 @@
-//! The revocation list: which access tokens (by `jti`) and which grants (by grant id)
-//! are dead before their expiry.
+//! The views of the revocation record: which access tokens are dead before their `exp`.
 //!
-//! Entries live exactly as long as the tokens they kill could, so the list stays small.
+//! The record is the store ([`crate::store::RevocationStore`]): every revocation is
+//! written there first, with the time after which it no longer matters. A view is what
+//! requests consult: Redis, shared by every instance, or an in-process map on the embedded
+//! default. A view may lose entries (Redis restarted without persistence, a failover to a
+//! lagging replica, a process restart), so each knows whether it is complete: Redis keeps
+//! a marker key written in the same transaction as a restore, the in-process map a flag.
+//! An incomplete view answers [`RevocationError::Lost`], and the caller restores it from
+//! the record before any token reads active again.
+//!
 //! A backend that cannot answer returns an error, and every caller turns that into 503:
 //! an unknown revocation state is never read as "not revoked" (fail closed).
 
@@ -10,20 +17,67 @@ pub mod redis;
 
 use async_trait::async_trait;
 
+use crate::clock::UnixTime;
+use crate::domain::{ClientId, GrantId};
+use crate::store::{RevocationRecord, RevocationStore, StoreError};
+
 #[derive(Debug, thiserror::Error)]
 pub enum RevocationError {
     #[error("the revocation list is unavailable: {0}")]
     Unavailable(String),
+    /// The view may have lost entries and must be restored from the record first.
+    #[error("the revocation list lost its entries and must be restored")]
+    Lost,
+}
+
+/// What an access token says about itself that a revocation can name.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRef<'a> {
+    pub jti: &'a str,
+    pub grant: &'a GrantId,
+    /// The user, or for client_credentials the client itself.
+    pub subject: &'a str,
+    pub client: &'a ClientId,
+    pub issued_at: UnixTime,
+}
+
+/// Why a revocation did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    View(#[from] RevocationError),
+}
+
+/// Revokes: the record first (what survives), then `view` when there is one (an embedded
+/// instance in another process learns from the record at its next poll). A failed view
+/// write fails the call, and repeating it writes the view again, so nothing recorded stays
+/// live in the view.
+pub async fn revoke(
+    store: &dyn RevocationStore,
+    view: Option<&dyn RevocationList>,
+    records: &[RevocationRecord],
+) -> Result<(), RevokeError> {
+    for r in records {
+        store.record_revocation(r).await?;
+    }
+    if let Some(view) = view {
+        view.add(records).await?;
+    }
+    Ok(())
 }
 
 #[async_trait]
 pub trait RevocationList: Send + Sync + 'static {
-    /// Revokes one access token until `ttl_secs` from now.
-    async fn revoke_token(&self, jti: &str, ttl_secs: u64) -> Result<(), RevocationError>;
-    /// Revokes every access token of a grant until `ttl_secs` from now.
-    async fn revoke_grant(&self, grant_id: &str, ttl_secs: u64) -> Result<(), RevocationError>;
-    /// Whether the token or its grant is revoked, in one round trip.
-    async fn is_revoked(&self, jti: &str, grant_id: &str) -> Result<bool, RevocationError>;
+    /// Adds revocations to the view (each lives until its `until`).
+    async fn add(&self, records: &[RevocationRecord]) -> Result<(), RevocationError>;
+    /// Makes the view whole again from the record's live entries, and marks it complete,
+    /// in one step: a view restored halfway never counts as complete.
+    async fn restore(&self, records: &[RevocationRecord]) -> Result<(), RevocationError>;
+    /// Whether the token is revoked: by its `jti`, its grant, or a revocation of its user
+    /// or client made at or after it was issued.
+    async fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, RevocationError>;
     async fn ping(&self) -> Result<(), RevocationError>;
     /// How this backend describes itself at start-up and in /readyz.
     fn describe(&self) -> &'static str;

@@ -1,5 +1,12 @@
-//! Redis revocation list, shared by every instance: `SET key 1 EX ttl`, checked with one
-//! `MGET` of the token's and the grant's keys.
+//! The Redis view, shared by every instance: one key per revocation
+//! (`<prefix>rev:<kind>:<subject>`, the revocation time as value, expiring `EXAT` the
+//! record's `until`), checked with one `MGET` of the token's four possible keys and the
+//! completeness marker.
+//!
+//! The marker (`<prefix>rev:complete`) is written only by a restore, in the same
+//! `MULTI`/`EXEC` as the entries, and never expires: a Redis that restarted empty, or a
+//! replica promoted before it caught up, lacks it, and so answers "lost" instead of "not
+//! revoked" until an instance has restored it from the record.
 //!
 //! Every command has a short response timeout, so a Redis that hangs is reported as
 //! unavailable (and so as 503) within a bounded time rather than stalling requests.
@@ -7,10 +14,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::AsyncCommands as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::{RevocationError, RevocationList};
+use super::{RevocationError, RevocationList, TokenRef};
+use crate::clock::UnixTime;
+use crate::store::RevocationRecord;
 
 pub struct RedisRevocationList {
     conn: ConnectionManager,
@@ -38,39 +46,70 @@ impl RedisRevocationList {
         })
     }
 
-    fn token_key(&self, jti: &str) -> String {
-        format!("{}rev:jti:{jti}", self.prefix)
+    fn key(&self, kind: &str, subject: &str) -> String {
+        format!("{}rev:{kind}:{subject}", self.prefix)
     }
 
-    fn grant_key(&self, grant_id: &str) -> String {
-        format!("{}rev:grant:{grant_id}", self.prefix)
+    fn marker(&self) -> String {
+        format!("{}rev:complete", self.prefix)
     }
 
-    async fn set(&self, key: String, ttl_secs: u64) -> Result<(), RevocationError> {
-        let mut conn = self.conn.clone();
-        conn.set_ex::<_, _, ()>(key, 1u8, ttl_secs.max(1))
-            .await
-            .map_err(unavailable)
+    fn set_all(&self, pipe: &mut redis::Pipeline, records: &[RevocationRecord]) {
+        for r in records {
+            // EXAT wants a time in the future; one already past needs no entry.
+            let until = u64::try_from(r.until).unwrap_or(0).max(1);
+            pipe.cmd("SET")
+                .arg(self.key(r.revoked.kind(), r.revoked.subject()))
+                .arg(r.revoked_at)
+                .arg("EXAT")
+                .arg(until)
+                .ignore();
+        }
     }
 }
 
 #[async_trait]
 impl RevocationList for RedisRevocationList {
-    async fn revoke_token(&self, jti: &str, ttl_secs: u64) -> Result<(), RevocationError> {
-        self.set(self.token_key(jti), ttl_secs).await
-    }
-
-    async fn revoke_grant(&self, grant_id: &str, ttl_secs: u64) -> Result<(), RevocationError> {
-        self.set(self.grant_key(grant_id), ttl_secs).await
-    }
-
-    async fn is_revoked(&self, jti: &str, grant_id: &str) -> Result<bool, RevocationError> {
+    async fn add(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
+        let mut pipe = redis::pipe();
+        self.set_all(&mut pipe, records);
         let mut conn = self.conn.clone();
-        let found: Vec<Option<u8>> = conn
-            .mget(&[self.token_key(jti), self.grant_key(grant_id)])
+        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+    }
+
+    async fn restore(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        self.set_all(&mut pipe, records);
+        pipe.cmd("SET").arg(self.marker()).arg(1).ignore();
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+    }
+
+    async fn is_revoked(&self, t: &TokenRef<'_>) -> Result<bool, RevocationError> {
+        let keys = [
+            self.key("token", t.jti),
+            self.key("grant", t.grant.as_str()),
+            self.key("user", t.subject),
+            self.key("client", t.client.as_str()),
+            self.marker(),
+        ];
+        let mut conn = self.conn.clone();
+        let found: Vec<Option<UnixTime>> = redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        Ok(found.iter().any(Option::is_some))
+        let [token, grant, user, client, complete] = found.as_slice() else {
+            return Err(RevocationError::Unavailable("MGET answered short".into()));
+        };
+        if complete.is_none() {
+            return Err(RevocationError::Lost);
+        }
+        Ok(token.is_some()
+            || grant.is_some()
+            || user.is_some_and(|at| t.issued_at <= at)
+            || client.is_some_and(|at| t.issued_at <= at))
     }
 
     async fn ping(&self) -> Result<(), RevocationError> {

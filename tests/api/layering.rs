@@ -11,7 +11,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "admin", "app", "keys", "audit", "config", "store", "crypto", "domain", "clock",
+            "admin",
+            "app",
+            "keys",
+            "audit",
+            "revocation",
+            "config",
+            "store",
+            "crypto",
+            "domain",
+            "clock",
         ],
     ),
     (
@@ -60,7 +69,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "login",
         &["services", "token", "store", "crypto", "domain", "clock"],
     ),
-    ("admin", &["token", "store", "crypto", "domain", "clock"]),
+    (
+        "admin",
+        &["revocation", "token", "store", "crypto", "domain", "clock"],
+    ),
     (
         "services",
         &[
@@ -84,7 +96,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("audit", &["store", "crypto", "clock"]),
     // Signs and verifies with the key set it is handed; never reads the store.
     ("token", &["crypto", "domain", "clock"]),
-    ("revocation", &["domain", "clock"]),
+    ("revocation", &["store", "domain", "clock"]),
     ("store", &["config", "domain"]),
     ("config", &["crypto", "domain"]),
     ("crypto", &["domain"]),

@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod account_changes;
 mod attacks;
 mod authorize;
 mod bad_input;
@@ -24,4 +25,5 @@ mod login;
 mod refresh;
 mod schema;
 mod shared_state;
+mod survival;
 mod userinfo;

@@ -26,6 +26,11 @@ pub use text::{Email, Nonce, State, Username};
 /// Seconds since the Unix epoch. Signed so that arithmetic on expiries never wraps.
 pub type UnixTime = i64;
 
+/// The longest an access or ID token may live (configuration refuses more). A revocation
+/// of a whole user or client lasts this long, plus a skew margin, so it outlives every
+/// token it kills whatever the lifetime setting was when they were minted.
+pub const MAX_TOKEN_TTL: i64 = 86_400;
+
 /// Why an input was refused. The message is safe to show to the caller: it names the
 /// rule broken, never echoes a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

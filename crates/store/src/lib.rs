@@ -55,7 +55,9 @@ impl From<sqlx::Error> for StoreError {
 
 /// The store, chosen once at start-up: one trait per aggregate, gathered here.
 #[async_trait]
-pub trait Store: UserStore + ClientStore + GrantStore + KeyStore + AuditStore + 'static {
+pub trait Store:
+    UserStore + ClientStore + GrantStore + KeyStore + AuditStore + RevocationStore + 'static
+{
     /// Applies every migration this build carries that the database lacks.
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Whether the database has every migration of this build, without changing it.
@@ -77,6 +79,9 @@ pub trait UserStore: Send + Sync {
         disabled: bool,
     ) -> Result<(), StoreError>;
     async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    /// Ends a user's access in one transaction: every browser session deleted, every grant
+    /// (refresh family) revoked. Access tokens are for the revocation record to end.
+    async fn end_user_access(&self, user_id: &UserId, now: UnixTime) -> Result<(), StoreError>;
     async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
     /// The session with this id digest, if it has not expired at `now`.
     async fn session(
@@ -92,7 +97,16 @@ pub trait ClientStore: Send + Sync {
     async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError>;
     async fn client(&self, id: &ClientId) -> Result<Option<ClientRecord>, StoreError>;
     async fn list_clients(&self) -> Result<Vec<ClientRecord>, StoreError>;
+    /// Deletes a client; its codes, grants and refresh tokens go with it.
     async fn delete_client(&self, id: &ClientId) -> Result<(), StoreError>;
+    /// Disables (or enables) a client; disabling revokes every grant of it too, in the
+    /// same transaction. `NotFound` for an unknown client.
+    async fn set_client_disabled(
+        &self,
+        id: &ClientId,
+        disabled: bool,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
 }
 
 /// Authorization codes, grants (refresh-token families) and refresh tokens.
@@ -112,15 +126,30 @@ pub trait GrantStore: Send + Sync {
     async fn refresh_token(&self, token_hash: &Digest)
     -> Result<Option<RefreshRecord>, StoreError>;
     /// Marks `old` rotated and stores `new` in the same family, in one transaction, only
-    /// if `old` was still current and its family unrevoked; otherwise writes nothing.
+    /// if `old` was still current and its family unrevoked; otherwise writes nothing. The
+    /// family's last access token now expires at `access_expires_at`.
     async fn rotate_refresh(
         &self,
         old_hash: &Digest,
         new: &NewRefreshToken,
         now: UnixTime,
+        access_expires_at: UnixTime,
     ) -> Result<Redemption, StoreError>;
-    /// Revokes a whole family. Returns whether it was live before.
-    async fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> Result<bool, StoreError>;
+    /// Revokes a whole family, and says what it found.
+    async fn revoke_grant(
+        &self,
+        grant_id: &GrantId,
+        now: UnixTime,
+    ) -> Result<GrantRevocation, StoreError>;
+}
+
+/// The record of revocations: written before any view, read back to rebuild one.
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Records a revocation, or widens one already recorded for the same target.
+    async fn record_revocation(&self, record: &RevocationRecord) -> Result<(), StoreError>;
+    /// Every revocation that still matters at `now`.
+    async fn live_revocations(&self, now: UnixTime) -> Result<Vec<RevocationRecord>, StoreError>;
 }
 
 /// Signing keys and their transitions, each one transaction. The schema allows one

@@ -52,6 +52,8 @@ pub struct ClientRecord {
     pub scope: Scope,
     /// The algorithm of this client's ID tokens (`id_token_signed_response_alg`).
     pub id_token_alg: SigningAlg,
+    /// A disabled client authenticates nowhere; its tokens are revoked when it is disabled.
+    pub disabled: bool,
     pub created_at: UnixTime,
 }
 
@@ -99,6 +101,8 @@ pub struct GrantRecord {
     pub auth_time: Option<UnixTime>,
     pub created_at: UnixTime,
     pub revoked_at: Option<UnixTime>,
+    /// When the last access token minted under this grant expires.
+    pub access_expires_at: UnixTime,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +220,57 @@ pub struct AuditEvent {
     /// `ok`, or why not.
     pub outcome: String,
     pub detail: Option<String>,
+}
+
+/// What a revocation names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Revoked {
+    /// One access token, by `jti`.
+    Token(String),
+    /// Every token of a grant (a refresh family, or one client_credentials issuance).
+    Grant(GrantId),
+    /// Every token of a user issued at or before the revocation.
+    User(UserId),
+    /// Every token of a client issued at or before the revocation.
+    Client(ClientId),
+}
+
+impl Revoked {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Token(_) => "token",
+            Self::Grant(_) => "grant",
+            Self::User(_) => "user",
+            Self::Client(_) => "client",
+        }
+    }
+
+    pub fn subject(&self) -> &str {
+        match self {
+            Self::Token(jti) => jti,
+            Self::Grant(id) => id.as_str(),
+            Self::User(id) => id.as_str(),
+            Self::Client(id) => id.as_str(),
+        }
+    }
+}
+
+/// A revocation as the store records it: what, when, and until when it matters (the
+/// last token it kills expires by then, give or take the clock-skew margin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRecord {
+    pub revoked: Revoked,
+    pub revoked_at: UnixTime,
+    pub until: UnixTime,
+}
+
+/// What revoking a grant found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantRevocation {
+    /// Whether the family was live before.
+    pub was_live: bool,
+    /// When its last access token expires; `None` when no such grant exists.
+    pub access_expires_at: Option<UnixTime>,
 }
 
 /// Whether a database carries every migration this build knows.

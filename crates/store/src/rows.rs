@@ -114,6 +114,7 @@ pub struct ClientRow {
     pub grant_types: String,
     pub scope: String,
     pub id_token_alg: String,
+    pub disabled: bool,
     pub created_at: i64,
 }
 
@@ -131,6 +132,7 @@ impl TryFrom<ClientRow> for ClientRecord {
             grant_types: decode_grants(&r.grant_types)?,
             scope: parsed("clients.scope", Scope::parse_list(&r.scope))?,
             id_token_alg: parsed("clients.id_token_alg", SigningAlg::parse(&r.id_token_alg))?,
+            disabled: r.disabled,
             created_at: r.created_at,
         })
     }
@@ -192,6 +194,7 @@ pub struct RefreshRow {
     pub auth_time: Option<i64>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    pub access_expires_at: i64,
 }
 
 impl TryFrom<RefreshRow> for RefreshRecord {
@@ -214,6 +217,7 @@ impl TryFrom<RefreshRow> for RefreshRecord {
                 auth_time: r.auth_time,
                 created_at: r.created_at,
                 revoked_at: r.revoked_at,
+                access_expires_at: r.access_expires_at,
             },
         })
     }
@@ -249,6 +253,34 @@ impl TryFrom<SigningKeyRow> for SigningKeyRecord {
             retired_at: r.retired_at,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
+        })
+    }
+}
+
+pub struct RevocationRow {
+    pub kind: String,
+    pub subject: String,
+    pub revoked_at: i64,
+    pub until: i64,
+}
+
+impl TryFrom<RevocationRow> for RevocationRecord {
+    type Error = StoreError;
+    fn try_from(r: RevocationRow) -> Result<Self, StoreError> {
+        let revoked = match r.kind.as_str() {
+            "token" if (1..=255).contains(&r.subject.len()) => Revoked::Token(r.subject),
+            "token" => return Err(corrupt("revocations.subject", "not a token id")),
+            "grant" => Revoked::Grant(parsed("revocations.subject", GrantId::parse(&r.subject))?),
+            "user" => Revoked::User(parsed("revocations.subject", UserId::parse(&r.subject))?),
+            "client" => {
+                Revoked::Client(parsed("revocations.subject", ClientId::parse(&r.subject))?)
+            }
+            _ => return Err(corrupt("revocations.kind", "unknown kind")),
+        };
+        Ok(Self {
+            revoked,
+            revoked_at: r.revoked_at,
+            until: r.until,
         })
     }
 }
@@ -296,6 +328,7 @@ mod tests {
             grant_types: "authorization_code refresh_token".into(),
             scope: "openid read".into(),
             id_token_alg: "ES256".into(),
+            disabled: false,
             created_at: 1,
         }
     }

@@ -34,7 +34,10 @@ pub async fn client(services: &Services, form: &Form) -> Result<ClientRecord, Au
         .client(&id)
         .await
         .map_err(|e| AuthorizeError::Unavailable(e.into()))?
-        .ok_or_else(|| AuthorizeError::Page("The application is not registered here.".into()))
+        .filter(|c| !c.disabled)
+        .ok_or_else(|| {
+            AuthorizeError::Page("The application is not registered here, or disabled.".into())
+        })
 }
 
 pub fn redirect_uri(client: &ClientRecord, form: &Form) -> Result<RedirectUri, AuthorizeError> {

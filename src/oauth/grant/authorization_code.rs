@@ -64,9 +64,15 @@ pub async fn exchange(
         auth_time: Some(record.auth_time),
         created_at: now,
         revoked_at: None,
+        access_expires_at: now + services.config.access_token_ttl,
     };
     let refresh = if client.may_use(crate::domain::GrantType::RefreshToken) {
-        Some(issue::new_refresh_token(services, &grant.id, now)?)
+        Some(issue::new_refresh_token(
+            services,
+            &grant.id,
+            grant.created_at,
+            now,
+        )?)
     } else {
         None
     };

@@ -34,6 +34,7 @@ pub async fn exchange(
         auth_time: None,
         created_at: now,
         revoked_at: None,
+        access_expires_at: now + services.config.access_token_ttl,
     };
     let access_token = issue::mint_access_token(services, &grant, client.id.as_str(), now)?;
     Ok(TokenResponse {

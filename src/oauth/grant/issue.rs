@@ -59,18 +59,23 @@ pub fn mint_id_token(
     Ok(jwt::mint_id(&keys, alg, &claims)?)
 }
 
-/// A new refresh token for `grant_id`, and the row that stores its hash.
+/// A new refresh token for the grant `grant_id` made at `grant_created_at`, and the row
+/// that stores its hash. It lives the idle lifetime, but never past the family's absolute
+/// one.
 pub fn new_refresh_token(
     services: &Services,
     grant_id: &GrantId,
+    grant_created_at: UnixTime,
     now: UnixTime,
 ) -> Result<(RefreshToken, NewRefreshToken), OAuthError> {
     let token = RefreshToken::generate()?;
+    let idle = now + services.config.refresh_token_ttl;
+    let absolute = grant_created_at + services.config.refresh_absolute_ttl;
     let row = NewRefreshToken {
         token_hash: token.hash(),
         grant_id: grant_id.clone(),
         issued_at: now,
-        expires_at: now + services.config.refresh_token_ttl,
+        expires_at: idle.min(absolute),
     };
     Ok((token, row))
 }

@@ -70,8 +70,14 @@ pub async fn exchange(
         None => client.id.as_str().to_owned(),
     };
 
-    let (new_token, row) = issue::new_refresh_token(services, &record.grant.id, now)?;
-    match services.store.rotate_refresh(&old_hash, &row, now).await? {
+    let (new_token, row) =
+        issue::new_refresh_token(services, &record.grant.id, record.grant.created_at, now)?;
+    let access_expires_at = now + services.config.access_token_ttl;
+    match services
+        .store
+        .rotate_refresh(&old_hash, &row, now, access_expires_at)
+        .await?
+    {
         Redemption::Redeemed => {}
         Redemption::Replayed => {
             tracing::warn!(grant_id = %record.grant.id,

@@ -1,13 +1,16 @@
 //! What every test uses, by role: [`app`] starts sigil and seeds it, [`requests`] builds
-//! what goes over the wire, [`flows`] walks the protocol and checks what comes back.
+//! what goes over the wire, [`flows`] walks the protocol and checks what comes back, and
+//! [`servers`] runs servers a test may stop.
 
 mod app;
 mod flows;
 mod requests;
+mod servers;
 
 pub use app::*;
 pub use flows::*;
 pub use requests::*;
+pub use servers::*;
 
 /// Generates one `#[tokio::test]` per backend for each named `async fn(Backend)`, as
 /// `<name>::sqlite` and `<name>::postgres`, so that `module::name` (as SECURITY.md

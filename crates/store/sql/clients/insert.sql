@@ -1,3 +1,3 @@
 INSERT INTO clients (id, name, secret_hash, redirect_uris, grant_types, scope, id_token_alg,
-    created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    disabled, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

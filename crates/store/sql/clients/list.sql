@@ -1,3 +1,4 @@
-SELECT id, name, secret_hash, redirect_uris, grant_types, scope, id_token_alg, created_at
+SELECT id, name, secret_hash, redirect_uris, grant_types, scope, id_token_alg, disabled,
+    created_at
 FROM clients
 ORDER BY name, id

@@ -17,6 +17,7 @@ macro_rules! __impl_sql_clients {
                     encode_grants(&c.grant_types),
                     c.scope.to_string(),
                     c.id_token_alg.as_str(),
+                    c.disabled,
                     c.created_at,
                 )
                 .execute(&self.pool)
@@ -50,6 +51,34 @@ macro_rules! __impl_sql_clients {
                     .execute(&self.pool)
                     .await?;
                 one_row(done.rows_affected())
+            }
+
+            async fn set_client_disabled(
+                &self,
+                id: &ClientId,
+                disabled: bool,
+                now: UnixTime,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query_file!(
+                    "../store/sql/clients/set_disabled.sql",
+                    disabled,
+                    id.as_str(),
+                )
+                .execute(&mut *tx)
+                .await?;
+                one_row(done.rows_affected())?;
+                if disabled {
+                    sqlx::query_file!(
+                                                        "../store/sql/grants/revoke_of_client.sql",
+                                                        now,
+                                                        id.as_str(),
+                                                    )
+                                                    .execute(&mut *tx)
+                                                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

@@ -19,6 +19,7 @@ macro_rules! __impl_sql_grants {
                 grant.scope.to_string(),
                 grant.auth_time,
                 grant.created_at,
+                grant.access_expires_at,
             )
             .execute(&mut **tx)
             .await?;
@@ -118,6 +119,7 @@ macro_rules! __impl_sql_grants {
                 old_hash: &Digest,
                 new: &NewRefreshToken,
                 now: UnixTime,
+                access_expires_at: UnixTime,
             ) -> Result<Redemption, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let rotated = sqlx::query_file!(
@@ -133,6 +135,13 @@ macro_rules! __impl_sql_grants {
                     return Ok(Redemption::Replayed);
                 }
                 insert_refresh(&mut tx, new).await?;
+                sqlx::query_file!(
+                    "../store/sql/grants/set_access_expiry.sql",
+                    access_expires_at,
+                    new.grant_id.as_str(),
+                )
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(Redemption::Redeemed)
             }
@@ -141,15 +150,28 @@ macro_rules! __impl_sql_grants {
                 &self,
                 grant_id: &GrantId,
                 now: UnixTime,
-            ) -> Result<bool, StoreError> {
+            ) -> Result<GrantRevocation, StoreError> {
+                // The write first: a transaction that reads before it writes can be refused
+                // its upgrade to a writer under concurrency (SQLite's WAL snapshots).
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query_file!(
                     "../store/sql/grants/revoke_grant.sql",
                     now,
                     grant_id.as_str(),
                 )
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                let access_expires_at = sqlx::query_file_scalar!(
+                    "../store/sql/grants/access_expiry.sql",
+                    grant_id.as_str(),
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(GrantRevocation {
+                    was_live: done.rows_affected() == 1,
+                    access_expires_at,
+                })
             }
         }
     };

@@ -14,6 +14,7 @@ mod audit;
 mod clients;
 mod grants;
 mod keys;
+mod revocations;
 mod users;
 
 /// Implements every store trait for `$store` (a struct with a `pool: sqlx::Pool<$db>`
@@ -51,6 +52,7 @@ macro_rules! impl_sql_store {
             $crate::__impl_sql_grants!($store, $db);
             $crate::__impl_sql_keys!($store, $db);
             $crate::__impl_sql_audit!($store, $db);
+            $crate::__impl_sql_revocations!($store, $db);
 
             #[async_trait]
             impl Store for $store {

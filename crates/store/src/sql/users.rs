@@ -83,6 +83,26 @@ macro_rules! __impl_sql_users {
                 )
             }
 
+            async fn end_user_access(
+                &self,
+                user_id: &UserId,
+                now: UnixTime,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query_file!("../store/sql/users/delete_sessions.sql", user_id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query_file!(
+                    "../store/sql/grants/revoke_of_user.sql",
+                    now,
+                    user_id.as_str(),
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
                 sqlx::query_file!(
                     "../store/sql/users/insert_session.sql",

@@ -1,0 +1,1 @@
+UPDATE clients SET disabled = $1 WHERE id = $2

@@ -1,0 +1,1 @@
+SELECT access_expires_at FROM grants WHERE id = $1

@@ -1,0 +1,1 @@
+UPDATE grants SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
