@@ -50,6 +50,9 @@ pub struct Config {
     pub refresh_token_ttl: i64,
     /// Absolute lifetime of a refresh family, however often it is used.
     pub refresh_absolute_ttl: i64,
+    /// How long after a rotation a client that lost the response may retry with the
+    /// same refresh token (0: never).
+    pub refresh_retry_window: i64,
     pub code_ttl: i64,
     pub session_ttl: i64,
     pub password_hash: HashParams,
@@ -119,6 +122,7 @@ struct RawConfig {
     id_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
     refresh_absolute_ttl: Option<i64>,
+    refresh_retry_window: Option<i64>,
     code_ttl: Option<i64>,
     session_ttl: Option<i64>,
     argon2_memory_kib: Option<u32>,
@@ -206,6 +210,7 @@ impl RawConfig {
         over!(id_token_ttl, "SIGIL_ID_TOKEN_TTL");
         over!(refresh_token_ttl, "SIGIL_REFRESH_TOKEN_TTL");
         over!(refresh_absolute_ttl, "SIGIL_REFRESH_ABSOLUTE_TTL");
+        over!(refresh_retry_window, "SIGIL_REFRESH_RETRY_WINDOW");
         over!(code_ttl, "SIGIL_CODE_TTL");
         over!(session_ttl, "SIGIL_SESSION_TTL");
         over!(argon2_memory_kib, "SIGIL_ARGON2_MEMORY_KIB");
@@ -312,6 +317,16 @@ impl RawConfig {
                 90 * 86_400,
                 "SIGIL_REFRESH_ABSOLUTE_TTL",
             )?,
+            refresh_retry_window: match self.refresh_retry_window {
+                None => 10,
+                Some(s) if (0..=300).contains(&s) => s,
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "SIGIL_REFRESH_RETRY_WINDOW",
+                        message: "must be 0 to 300 seconds".into(),
+                    });
+                }
+            },
             code_ttl: ttl(self.code_ttl, 60, "SIGIL_CODE_TTL")?,
             session_ttl: ttl(self.session_ttl, 8 * 3600, "SIGIL_SESSION_TTL")?,
             password_hash: HashParams {

@@ -50,6 +50,8 @@ async fn reuse_of_a_rotated_token_revokes_the_family(backend: Backend) {
         .await
         .unwrap();
 
+    // Past the retry window, a rotated token presented again is reuse.
+    app.clock.advance(11);
     let reuse = app.refresh(&client, &s(&first, "refresh_token")).await;
     assert_oauth_error(reuse, 400, "invalid_grant").await;
 
@@ -65,7 +67,14 @@ async fn reuse_of_a_rotated_token_revokes_the_family(backend: Backend) {
 }
 
 async fn concurrent_use_yields_exactly_one_success(backend: Backend) {
-    let (app, client, first) = setup(backend).await;
+    // Single use on its own, with no retry window (see the retry tests below).
+    let app = crate::helpers::spawn_app_with(backend, |env| {
+        env.push(("SIGIL_REFRESH_RETRY_WINDOW".into(), "0".into()));
+    })
+    .await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let first = app.tokens_for(&client, "alice").await;
     let token = s(&first, "refresh_token");
     let requests = (0..6)
         .map(|_| {
@@ -90,6 +99,73 @@ async fn concurrent_use_yields_exactly_one_success(backend: Backend) {
     assert!(!app.is_active(&client, &s(won, "access_token")).await);
     let res = app.refresh(&client, &s(won, "refresh_token")).await;
     assert_oauth_error(res, 400, "invalid_grant").await;
+}
+
+/// A client that lost the response to a refresh retries with the same token within the
+/// window and gets a working pair; the successor it never received is spent, and if
+/// anyone presents it later, that is reuse.
+async fn a_lost_response_may_be_retried_within_the_window(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let lost: Value = app
+        .refresh(&client, &s(&first, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.clock.advance(5);
+    let res = app.refresh(&client, &s(&first, "refresh_token")).await;
+    assert_eq!(res.status(), 200, "a retry within the window");
+    let retried: Value = res.json().await.unwrap();
+    assert!(app.is_active(&client, &s(&retried, "access_token")).await);
+    assert!(app.is_active(&client, &s(&retried, "refresh_token")).await);
+    assert!(
+        !app.is_active(&client, &s(&lost, "refresh_token")).await,
+        "spent"
+    );
+    // A second retry of the same lost response still works: its successor is unused.
+    let again: Value = app
+        .refresh(&client, &s(&first, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(again["refresh_token"].is_string());
+    let third: Value = app
+        .refresh(&client, &s(&again, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        third["refresh_token"].is_string(),
+        "the retried line goes on"
+    );
+    // The lost successor, presented now, is reuse: the whole family goes.
+    let res = app.refresh(&client, &s(&lost, "refresh_token")).await;
+    assert_oauth_error(res, 400, "invalid_grant").await;
+    assert!(!app.is_active(&client, &s(&third, "access_token")).await);
+    assert!(!app.is_active(&client, &s(&third, "refresh_token")).await);
+}
+
+/// A retry after the successor was used, or after the window, is reuse.
+async fn a_retry_after_the_successor_was_used_is_reuse(backend: Backend) {
+    let (app, client, first) = setup(backend).await;
+    let second: Value = app
+        .refresh(&client, &s(&first, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let third: Value = app
+        .refresh(&client, &s(&second, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app.refresh(&client, &s(&first, "refresh_token")).await;
+    assert_oauth_error(res, 400, "invalid_grant").await;
+    assert!(!app.is_active(&client, &s(&third, "refresh_token")).await);
+    assert!(!app.is_active(&client, &s(&third, "access_token")).await);
 }
 
 async fn scope_can_narrow_but_not_widen(backend: Backend) {
@@ -171,6 +247,8 @@ async fn malformed_refresh_tokens(backend: Backend) {
 }
 
 both_backends!(
+    a_lost_response_may_be_retried_within_the_window,
+    a_retry_after_the_successor_was_used_is_reuse,
     refresh_rotates_the_token,
     reuse_of_a_rotated_token_revokes_the_family,
     concurrent_use_yields_exactly_one_success,

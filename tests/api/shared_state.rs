@@ -31,6 +31,8 @@ async fn refresh_reuse_across_instances_revokes_the_family_everywhere() {
     let first = a.tokens_for(&client, "alice").await;
     let old = first["refresh_token"].as_str().unwrap();
     let second: Value = a.refresh(&client, old).await.json().await.unwrap();
+    // Past the retry window (on b's clock too), so this is reuse.
+    b.clock.advance(11);
     assert_oauth_error(b.refresh(&client, old).await, 400, "invalid_grant").await;
     assert!(
         !a.is_active(&client, second["access_token"].as_str().unwrap())

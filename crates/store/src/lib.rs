@@ -126,14 +126,17 @@ pub trait GrantStore: Send + Sync {
     async fn refresh_token(&self, token_hash: &Digest)
     -> Result<Option<RefreshRecord>, StoreError>;
     /// Marks `old` rotated and stores `new` in the same family, in one transaction, only
-    /// if `old` was still current and its family unrevoked; otherwise writes nothing. The
-    /// family's last access token now expires at `access_expires_at`.
+    /// if `old` was still current and its family unrevoked; otherwise writes nothing. `old`
+    /// (and `retried`, the token a client retried with, whose successor `old` was) now
+    /// name `new` as their successor, and the family's last access token expires at
+    /// `access_expires_at`.
     async fn rotate_refresh(
         &self,
         old_hash: &Digest,
         new: &NewRefreshToken,
         now: UnixTime,
         access_expires_at: UnixTime,
+        retried: Option<&Digest>,
     ) -> Result<Redemption, StoreError>;
     /// Revokes a whole family, and says what it found.
     async fn revoke_grant(

@@ -120,6 +120,8 @@ pub struct RefreshRecord {
     pub issued_at: UnixTime,
     pub expires_at: UnixTime,
     pub rotated_at: Option<UnixTime>,
+    /// The token this one was rotated into.
+    pub replaced_by: Option<Digest>,
     pub grant: GrantRecord,
 }
 

@@ -187,6 +187,7 @@ pub struct RefreshRow {
     pub issued_at: i64,
     pub expires_at: i64,
     pub rotated_at: Option<i64>,
+    pub replaced_by: Option<Vec<u8>>,
     pub grant_id: String,
     pub client_id: String,
     pub user_id: Option<String>,
@@ -205,6 +206,10 @@ impl TryFrom<RefreshRow> for RefreshRecord {
             issued_at: r.issued_at,
             expires_at: r.expires_at,
             rotated_at: r.rotated_at,
+            replaced_by: r
+                .replaced_by
+                .map(|h| digest("refresh_tokens.replaced_by", h))
+                .transpose()?,
             grant: GrantRecord {
                 id: parsed("grants.id", GrantId::parse(&r.grant_id))?,
                 client_id: parsed("grants.client_id", ClientId::parse(&r.client_id))?,

@@ -5,6 +5,16 @@
 //! presented again means two parties hold the family: the whole family is revoked, with
 //! every access token it minted. Checks that can fail on a bad request (wrong client,
 //! scope widening) run first and change nothing.
+//!
+//! One exception, and reuse detection stays on through it: a client that lost the
+//! response to a refresh may retry with the same token within the retry window
+//! (`SIGIL_REFRESH_RETRY_WINDOW`, 10 s), and gets a new pair as long as the token it was
+//! rotated into was never used. That successor is spent by the retry (so a party holding
+//! it meets reuse detection when it tries), and the retried token now points at the new
+//! one. Outside the window, or once the successor was used, it is reuse. (Hydra,
+//! Keycloak and Rauthy instead accept the old token as it is during their grace period,
+//! with no detection at all.) A request that loses a race for the same token, rather than
+//! coming after the winner's answer, is a replay, as invariant 6 wants.
 
 use super::{TokenResponse, issue};
 use crate::domain::Scope;
@@ -36,12 +46,22 @@ pub async fn exchange(
     if record.grant.revoked_at.is_some() {
         return Err(invalid("refresh token revoked"));
     }
-    if record.rotated_at.is_some() {
-        tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
-            "rotated refresh token reused; revoking its family");
-        revoke_grant(services, &record.grant.id).await?;
-        return Err(invalid("refresh token already used"));
-    }
+    // The token this request spends: the one presented, or, for a retry within the
+    // window, the successor it was rotated into.
+    let (spend, retried) = match (record.rotated_at, record.replaced_by) {
+        (None, _) => (old_hash, None),
+        (Some(rotated_at), Some(successor))
+            if now - rotated_at <= services.config.refresh_retry_window =>
+        {
+            (successor, Some(old_hash))
+        }
+        (Some(_), _) => {
+            tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
+                "rotated refresh token reused; revoking its family");
+            revoke_grant(services, &record.grant.id).await?;
+            return Err(invalid("refresh token already used"));
+        }
+    };
     if record.expires_at <= now {
         return Err(invalid("refresh token expired"));
     }
@@ -75,13 +95,14 @@ pub async fn exchange(
     let access_expires_at = now + services.config.access_token_ttl;
     match services
         .store
-        .rotate_refresh(&old_hash, &row, now, access_expires_at)
+        .rotate_refresh(&spend, &row, now, access_expires_at, retried.as_ref())
         .await?
     {
         Redemption::Redeemed => {}
         Redemption::Replayed => {
-            tracing::warn!(grant_id = %record.grant.id,
-                "refresh token used concurrently; revoking its family");
+            // Used concurrently; or, for a retry, its successor was used meanwhile.
+            tracing::warn!(grant_id = %record.grant.id, retry = retried.is_some(),
+                "refresh token used twice; revoking its family");
             revoke_grant(services, &record.grant.id).await?;
             return Err(invalid("refresh token already used"));
         }

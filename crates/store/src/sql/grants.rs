@@ -120,6 +120,7 @@ macro_rules! __impl_sql_grants {
                 new: &NewRefreshToken,
                 now: UnixTime,
                 access_expires_at: UnixTime,
+                retried: Option<&Digest>,
             ) -> Result<Redemption, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let rotated = sqlx::query_file!(
@@ -135,6 +136,15 @@ macro_rules! __impl_sql_grants {
                     return Ok(Redemption::Replayed);
                 }
                 insert_refresh(&mut tx, new).await?;
+                for replaced in std::iter::once(old_hash).chain(retried) {
+                    sqlx::query_file!(
+                        "../store/sql/grants/set_replaced_by.sql",
+                        &new.token_hash[..],
+                        &replaced[..],
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query_file!(
                     "../store/sql/grants/set_access_expiry.sql",
                     access_expires_at,

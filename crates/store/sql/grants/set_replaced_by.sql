@@ -1,0 +1,1 @@
+UPDATE refresh_tokens SET replaced_by = $1 WHERE token_hash = $2
