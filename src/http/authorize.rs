@@ -8,9 +8,9 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::error::{Refusal, oauth_error_response};
+use super::error::Refusal;
 use super::extract::{form_body, query_form};
-use super::pages::{LoginForm, error_page, login_page};
+use super::pages::{LoginForm, error_page, failure_page, login_page};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Outcome, SignInError};
 use crate::oauth::form::Form;
@@ -43,6 +43,20 @@ fn refused(e: &Refusal) -> HttpResponse {
     error_page(&e.describe())
 }
 
+/// A failure on the browser's path is a page: "try again" (503) when a dependency cannot
+/// answer, a fault page (500) otherwise.
+fn person_failure(e: &OAuthError) -> HttpResponse {
+    match e {
+        OAuthError::TemporarilyUnavailable => failure_page(true),
+        OAuthError::ServerError => failure_page(false),
+        other => error_page(
+            &other
+                .description()
+                .unwrap_or_else(|| other.code().to_owned()),
+        ),
+    }
+}
+
 fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
     let mut res = HttpResponse::SeeOther();
     res.insert_header((header::LOCATION, location))
@@ -54,7 +68,7 @@ fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
     match e {
         AuthorizeError::Page(message) => error_page(&message),
         AuthorizeError::Redirect(r) => redirect(&r.location(&services.config.issuer)).finish(),
-        AuthorizeError::Unavailable(e) => oauth_error_response(&e),
+        AuthorizeError::Unavailable(e) => person_failure(&e),
     }
 }
 
@@ -68,11 +82,11 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
         match authorize::proceed(services, request, cookie.as_ref().map(Cookie::value)).await {
             Ok(Outcome::Redirect(location)) => return redirect(&location).finish(),
             Ok(Outcome::Login(request)) => request,
-            Err(e) => return oauth_error_response(&e),
+            Err(e) => return person_failure(&e),
         };
     let csrf = match CsrfToken::generate() {
         Ok(t) => t,
-        Err(e) => return oauth_error_response(&e.into()),
+        Err(e) => return person_failure(&e.into()),
     };
     let cookie = csrf_cookie(services, csrf.expose().to_owned());
     render_login(
@@ -167,7 +181,7 @@ pub async fn login(
     };
     if !csrf_ok {
         let Ok(fresh) = CsrfToken::generate() else {
-            return oauth_error_response(&OAuthError::ServerError);
+            return person_failure(&OAuthError::ServerError);
         };
         let c = csrf_cookie(&services, fresh.expose().to_owned());
         return render_login(
@@ -180,7 +194,7 @@ pub async fn login(
         );
     }
     let Some(csrf) = presented else {
-        return oauth_error_response(&OAuthError::ServerError);
+        return person_failure(&OAuthError::ServerError);
     };
 
     match authorize::sign_in(&services, &request, username, password).await {
@@ -208,6 +222,6 @@ pub async fn login(
             StatusCode::OK,
             Vec::new(),
         ),
-        Err(SignInError::Failed(e)) => oauth_error_response(&e),
+        Err(SignInError::Failed(e)) => person_failure(&e),
     }
 }

@@ -79,6 +79,36 @@ pub fn error_page(message: &str) -> HttpResponse {
     )
 }
 
+/// What a person sees when sigil cannot finish their sign-in: a page, never a JSON body.
+/// A dependency that cannot answer is 503 with `Retry-After` ("try again"); anything else
+/// is a fault of ours (500). Nothing was changed either way.
+pub fn failure_page(unavailable: bool) -> HttpResponse {
+    if unavailable {
+        let body = "<h1>Please try again</h1>\
+<p>Signing in is briefly unavailable. Nothing was changed: go back and try again in a \
+few seconds.</p>";
+        let mut res = page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please try again",
+            body,
+            Vec::new(),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        res
+    } else {
+        let body = "<h1>Something went wrong</h1>\
+<p>Signing in failed on our side. Go back to the application and try again; if this keeps \
+happening, tell its owner.</p>";
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            body,
+            Vec::new(),
+        )
+    }
+}
+
 pub struct LoginForm<'a> {
     /// The authorization request parameters, carried through the form unchanged.
     pub carried: &'a [(&'static str, String)],

@@ -3,6 +3,13 @@
 //! An access token is answered without the database: signature, claims, then the
 //! revocation list. If that list cannot be consulted the answer is an error (503), never
 //! `active: true`. Anything not recognisably live is `{"active": false}` with no reason.
+//!
+//! During a Postgres outage: answering for an access token needs no write and no read of
+//! the token's rows, but authenticating the caller still reads its client record, so
+//! /introspect answers 503 until the store is back. That is the fail-closed choice while
+//! client records are read per request; a cache of them, invalidated on every change to
+//! a client, is what lets introspection answer through an outage (the hot-path work).
+//! A refresh token's state lives only in the store, so it always needs the store.
 
 use serde::Serialize;
 

@@ -18,6 +18,7 @@ mod code_exchange;
 mod corrupt_rows;
 mod discovery;
 mod docs;
+mod faults;
 mod introspect_revoke;
 mod keys;
 mod layering;

@@ -1,0 +1,122 @@
+//! Postgres faults change nothing: while the test's own database refuses connections,
+//! everything that needs it answers 503 with `Retry-After` (a page for people), nothing
+//! is written, and afterwards the same refresh token and the same code still work, with
+//! no restart.
+
+use serde_json::Value;
+use sqlx::Connection as _;
+
+use crate::helpers::{
+    Backend, PASSWORD, PG_ADMIN_URL, TestApp, assert_oauth_error, csrf_of, form_of, location,
+    query_param, spawn_app,
+};
+
+/// Makes the app's database refuse connections (and drops the ones it has), or lets
+/// them in again. The shared server itself stays up for every other test.
+async fn block_database(app: &TestApp, blocked: bool) {
+    let url = app
+        .env
+        .iter()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = sqlx::PgConnection::connect(PG_ADMIN_URL).await.unwrap();
+    let allow = if blocked { "false" } else { "true" };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {allow}"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    if blocked {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&name)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
+
+fn retry_after(res: &reqwest::Response) -> bool {
+    res.headers().contains_key("retry-after")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_answers_503_and_changes_nothing() {
+    let app = spawn_app(Backend::Postgres).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let tokens = app.tokens_for(&client, "alice").await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    // A code issued before the outage (with the session the flow above started), and a
+    // login form shown before it, submitted during it.
+    let res = app.get_authorize(&app.authorize_params(&client, &[])).await;
+    let code = query_param(&location(&res), "code").unwrap();
+    let params = app.authorize_params(&client, &[("prompt", "login")]);
+    let html = app.get_authorize(&params).await.text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let before = app.row_counts().await;
+
+    block_database(&app, true).await;
+    let res = app.refresh(&client, &refresh).await;
+    assert_oauth_error(res, 503, "temporarily_unavailable").await;
+    let res = app.exchange_code(&client, &code).await;
+    assert_oauth_error(res, 503, "temporarily_unavailable").await;
+    let mut form = params.clone();
+    form.extend([
+        ("csrf_token", csrf.as_str()),
+        ("username", "alice"),
+        ("password", PASSWORD),
+    ]);
+    let res = app
+        .post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            form_of(&form),
+        )
+        .await;
+    assert_eq!(res.status(), 503, "the login form's POST");
+    assert!(retry_after(&res));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(res.text().await.unwrap().contains("Please try again"));
+    let res = app.get_authorize(&params).await;
+    assert_eq!(res.status(), 503, "a new authorization request");
+    assert!(retry_after(&res));
+    assert!(res.text().await.unwrap().contains("Please try again"));
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["store"], "unavailable");
+    assert_eq!(body["revocation"], "ok");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "the process is alive"
+    );
+
+    block_database(&app, false).await;
+    assert_eq!(app.row_counts().await, before, "nothing was written");
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        200,
+        "recovered on its own"
+    );
+    assert_eq!(
+        app.refresh(&client, &refresh).await.status(),
+        200,
+        "same token"
+    );
+    assert_eq!(
+        app.exchange_code(&client, &code).await.status(),
+        200,
+        "same code"
+    );
+    let res = app.login(&params, "alice", PASSWORD).await;
+    assert!(query_param(&location(&res), "code").is_some());
+}
