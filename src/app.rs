@@ -91,6 +91,13 @@ impl Application {
                 .configure(crate::http::configure(for_workers.clone()))
         })
         .workers(services.config.workers)
+        // A client gets this long for its headers; a body is bounded the same way when it
+        // is read. Idle keep-alive connections are closed, and a SIGTERM drains what is in
+        // flight for at most ten seconds before the process exits.
+        .client_request_timeout(services.config.request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(Duration::from_secs(30))
+        .shutdown_timeout(10)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             addr: services.config.listen.to_string(),
@@ -99,6 +106,7 @@ impl Application {
         .run();
 
         follow_keys(services.clone());
+        keep_house(services.clone());
         if services.config.revocation == RevocationConfig::Memory {
             follow_revocations(services.clone());
         }
@@ -172,6 +180,31 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         passwords,
         restoring: tokio::sync::Mutex::new(()),
     })
+}
+
+/// Purges expired rows every housekeeping interval; of all instances, the one that claims
+/// a round does it.
+fn keep_house(services: Arc<Services>) {
+    let interval = services.config.housekeeping_interval;
+    tokio::spawn(async move {
+        loop {
+            let s = &services;
+            let now = s.clock.now();
+            match crate::housekeeping::round(
+                s.store.as_ref(),
+                now,
+                interval,
+                s.config.revocation_skew,
+            )
+            .await
+            {
+                Ok(Some(round)) => tracing::info!(deleted = ?round.deleted, "housekeeping round"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "housekeeping round failed"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    });
 }
 
 /// Keeps an in-process revocation view current with what other processes (the CLI, on

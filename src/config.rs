@@ -65,6 +65,10 @@ pub struct Config {
     /// Added to a revocation's life beyond the expiry of what it kills, for clocks that
     /// disagree a little.
     pub revocation_skew: i64,
+    /// How often expired rows are purged (one instance a round).
+    pub housekeeping_interval: std::time::Duration,
+    /// How long a client may take to send a request's headers, and then its body.
+    pub request_timeout: std::time::Duration,
 }
 
 pub use crate::domain::MAX_TOKEN_TTL;
@@ -138,6 +142,8 @@ struct RawConfig {
     key_rotation_days: Option<u32>,
     key_poll_ms: Option<u64>,
     revocation_skew: Option<i64>,
+    housekeeping_interval: Option<u64>,
+    request_timeout_ms: Option<u64>,
     single_node: Option<bool>,
 }
 
@@ -226,6 +232,8 @@ impl RawConfig {
         over!(key_rotation_days, "SIGIL_KEY_ROTATION_DAYS");
         over!(key_poll_ms, "SIGIL_KEY_POLL_MS");
         over!(revocation_skew, "SIGIL_REVOCATION_SKEW");
+        over!(housekeeping_interval, "SIGIL_HOUSEKEEPING_INTERVAL");
+        over!(request_timeout_ms, "SIGIL_REQUEST_TIMEOUT_MS");
         over!(single_node, "SIGIL_SINGLE_NODE");
         Ok(())
     }
@@ -372,6 +380,14 @@ impl RawConfig {
                     }
                 },
             },
+            housekeeping_interval: std::time::Duration::from_secs(
+                self.housekeeping_interval.unwrap_or(600).clamp(10, 86_400),
+            ),
+            request_timeout: std::time::Duration::from_millis(
+                self.request_timeout_ms
+                    .unwrap_or(10_000)
+                    .clamp(100, 120_000),
+            ),
             revocation_skew: match self.revocation_skew {
                 None => 60,
                 Some(s) if (0..=3600).contains(&s) => s,

@@ -13,6 +13,8 @@ use crate::oauth::OAuthError;
 #[derive(Debug)]
 pub enum Refusal {
     TooLarge,
+    /// The body did not arrive within the request timeout.
+    TooSlow,
     OAuth(OAuthError),
 }
 
@@ -27,6 +29,7 @@ impl Refusal {
     pub fn describe(&self) -> String {
         match self {
             Self::TooLarge => "The request is too large.".into(),
+            Self::TooSlow => "The request took too long to arrive.".into(),
             Self::OAuth(e) => e.description().unwrap_or_else(|| e.code().to_owned()),
         }
     }
@@ -53,6 +56,11 @@ pub fn refusal_response(r: &Refusal) -> HttpResponse {
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_request",
             Some("request body too large".into()),
+        ),
+        Refusal::TooSlow => error_json(
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid_request",
+            Some("the request body took too long to arrive".into()),
         ),
         Refusal::OAuth(e) => oauth_error_response(e),
     }

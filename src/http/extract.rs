@@ -7,13 +7,18 @@ use actix_web::web;
 use super::error::Refusal;
 use crate::oauth::OAuthError;
 use crate::oauth::form::Form;
+use crate::services::Services;
 
 /// No OAuth request needs more; larger bodies are refused before they are buffered.
 pub const MAX_BODY: usize = 16 * 1024;
 
+/// For a request outside the application (there is none in practice).
+const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Reads an `application/x-www-form-urlencoded` body of at most [`MAX_BODY`] bytes,
-/// whether or not it declares its length (a chunked body is cut off at the bound). Any
-/// other content type is `invalid_request` (RFC 6749 §5.2 has no 415).
+/// whether or not it declares its length (a chunked body is cut off at the bound), within
+/// the request timeout (a body trickled in must not hold a worker). Any other content
+/// type is `invalid_request` (RFC 6749 §5.2 has no 415).
 pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form, Refusal> {
     let content_type = req
         .headers()
@@ -35,9 +40,12 @@ pub async fn form_body(req: &HttpRequest, payload: web::Payload) -> Result<Form,
     if declared.is_some_and(|n| n > MAX_BODY) {
         return Err(Refusal::TooLarge);
     }
-    let body = payload
-        .to_bytes_limited(MAX_BODY)
+    let timeout = req
+        .app_data::<web::Data<Services>>()
+        .map_or(DEFAULT_TIMEOUT, |s| s.config.request_timeout);
+    let body = tokio::time::timeout(timeout, payload.to_bytes_limited(MAX_BODY))
         .await
+        .map_err(|_| Refusal::TooSlow)?
         .map_err(|_| Refusal::TooLarge)?
         .map_err(|_| OAuthError::invalid_request("could not read the body"))?;
     Ok(Form::parse(&body)?)

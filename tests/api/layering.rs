@@ -30,6 +30,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "services",
             "keys",
             "audit",
+            "housekeeping",
             "revocation",
             "token",
             "store",
@@ -94,6 +95,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("audit", &["store", "crypto", "clock"]),
+    ("housekeeping", &["store", "clock"]),
     // Signs and verifies with the key set it is handed; never reads the store.
     ("token", &["crypto", "domain", "clock"]),
     ("revocation", &["store", "domain", "clock"]),

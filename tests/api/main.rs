@@ -19,6 +19,7 @@ mod corrupt_rows;
 mod discovery;
 mod docs;
 mod faults;
+mod housekeeping;
 mod introspect_revoke;
 mod keys;
 mod layering;

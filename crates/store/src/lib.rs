@@ -56,7 +56,14 @@ impl From<sqlx::Error> for StoreError {
 /// The store, chosen once at start-up: one trait per aggregate, gathered here.
 #[async_trait]
 pub trait Store:
-    UserStore + ClientStore + GrantStore + KeyStore + AuditStore + RevocationStore + 'static
+    UserStore
+    + ClientStore
+    + GrantStore
+    + KeyStore
+    + AuditStore
+    + RevocationStore
+    + HousekeepingStore
+    + 'static
 {
     /// Applies every migration this build carries that the database lacks.
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -185,6 +192,37 @@ pub trait KeyStore: Send + Sync {
     /// Replaces the sealed private part of each key named, all or nothing: `NotFound`
     /// (and nothing changed) if one of them is gone.
     async fn reseal_signing_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError>;
+}
+
+/// What housekeeping purges: rows whose time has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purge {
+    Codes,
+    Sessions,
+    RefreshTokens,
+    /// Grants with no refresh token left and no live access token.
+    Grants,
+    Revocations,
+}
+
+impl Purge {
+    pub const ALL: [Purge; 5] = [
+        Self::Codes,
+        Self::Sessions,
+        Self::RefreshTokens,
+        Self::Grants,
+        Self::Revocations,
+    ];
+}
+
+/// Housekeeping: expired rows deleted in bounded batches, one instance a round.
+#[async_trait]
+pub trait HousekeepingStore: Send + Sync {
+    /// Claims the purge round due at `now` and sets the next one at `next`: `true` for
+    /// exactly one of the instances asking at once, `false` when it is not due.
+    async fn claim_purge(&self, now: UnixTime, next: UnixTime) -> Result<bool, StoreError>;
+    /// Deletes at most `limit` rows of `what` that expired before `before`; how many.
+    async fn purge(&self, what: Purge, before: UnixTime, limit: i64) -> Result<u64, StoreError>;
 }
 
 /// The audit trail of security events.

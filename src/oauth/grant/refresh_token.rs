@@ -51,7 +51,8 @@ pub async fn exchange(
     let (spend, retried) = match (record.rotated_at, record.replaced_by) {
         (None, _) => (old_hash, None),
         (Some(rotated_at), Some(successor))
-            if now - rotated_at <= services.config.refresh_retry_window =>
+            if services.config.refresh_retry_window > 0
+                && now - rotated_at <= services.config.refresh_retry_window =>
         {
             (successor, Some(old_hash))
         }

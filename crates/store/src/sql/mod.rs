@@ -13,6 +13,7 @@
 mod audit;
 mod clients;
 mod grants;
+mod housekeeping;
 mod keys;
 mod revocations;
 mod users;
@@ -53,6 +54,7 @@ macro_rules! impl_sql_store {
             $crate::__impl_sql_keys!($store, $db);
             $crate::__impl_sql_audit!($store, $db);
             $crate::__impl_sql_revocations!($store, $db);
+            $crate::__impl_sql_housekeeping!($store, $db);
 
             #[async_trait]
             impl Store for $store {

@@ -1,0 +1,3 @@
+DELETE FROM sessions WHERE id_hash IN (
+    SELECT id_hash FROM sessions WHERE expires_at < $1 LIMIT $2
+)
