@@ -16,6 +16,9 @@ use crate::crypto::master_key::{MasterKey, MasterKeyError};
 use crate::crypto::passwords::PasswordHasher;
 use crate::keys::propagation::Notifier;
 use crate::keys::{KeyRing, KeysError, Policy};
+use crate::limits::Limiter;
+use crate::limits::memory::MemoryLimiter;
+use crate::limits::redis::RedisLimiter;
 use crate::revocation::memory::MemoryRevocationList;
 use crate::revocation::redis::RedisRevocationList;
 use crate::revocation::{RevocationError, RevocationList};
@@ -32,6 +35,8 @@ pub enum StartupError {
     MasterKey(#[from] MasterKeyError),
     #[error("signing keys: {0}")]
     Keys(#[from] KeysError),
+    #[error("guessing limits: {0}")]
+    Limits(String),
     #[error("restoring revocations: {0}")]
     Revocations(crate::services::Unavailable),
     #[error("{0}")]
@@ -149,6 +154,12 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
     let instance = Actor::instance(&crate::crypto::random_id()?);
     let keys = KeyRing::load(store.as_ref(), master, &key_policy, &instance, clock.now()).await?;
     let key_changes = Notifier::new(&config.revocation);
+    let limits: Arc<dyn Limiter> = match &config.revocation {
+        RevocationConfig::Redis { url, prefix } => Arc::new(
+            RedisLimiter::connect(url, prefix).map_err(|e| StartupError::Limits(e.to_string()))?,
+        ),
+        RevocationConfig::Memory => Arc::new(MemoryLimiter::default()),
+    };
     let passwords = PasswordHasher::new(
         config.password_hash,
         config.login_concurrency,
@@ -173,6 +184,7 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         clock,
         store,
         revocation,
+        limits,
         keys,
         key_policy,
         key_changes,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::crypto::passwords::HashParams;
 use crate::domain::SigningAlg;
+use crate::limits::{Limit, Limits};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -69,6 +70,9 @@ pub struct Config {
     pub housekeeping_interval: std::time::Duration,
     /// How long a client may take to send a request's headers, and then its body.
     pub request_timeout: std::time::Duration,
+    pub limits: Limits,
+    /// Peers whose `X-Forwarded-For` is believed: the load balancers in front of sigil.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 pub use crate::domain::MAX_TOKEN_TTL;
@@ -144,6 +148,12 @@ struct RawConfig {
     revocation_skew: Option<i64>,
     housekeeping_interval: Option<u64>,
     request_timeout_ms: Option<u64>,
+    limit_login_per_account_address: Option<String>,
+    limit_login_per_account: Option<String>,
+    limit_login_per_address: Option<String>,
+    limit_client_per_id: Option<String>,
+    limit_client_per_address: Option<String>,
+    trusted_proxies: Option<String>,
     single_node: Option<bool>,
 }
 
@@ -234,6 +244,15 @@ impl RawConfig {
         over!(revocation_skew, "SIGIL_REVOCATION_SKEW");
         over!(housekeeping_interval, "SIGIL_HOUSEKEEPING_INTERVAL");
         over!(request_timeout_ms, "SIGIL_REQUEST_TIMEOUT_MS");
+        over!(
+            limit_login_per_account_address,
+            "SIGIL_LIMIT_LOGIN_PER_ACCOUNT_ADDRESS"
+        );
+        over!(limit_login_per_account, "SIGIL_LIMIT_LOGIN_PER_ACCOUNT");
+        over!(limit_login_per_address, "SIGIL_LIMIT_LOGIN_PER_ADDRESS");
+        over!(limit_client_per_id, "SIGIL_LIMIT_CLIENT_PER_ID");
+        over!(limit_client_per_address, "SIGIL_LIMIT_CLIENT_PER_ADDRESS");
+        over!(trusted_proxies, "SIGIL_TRUSTED_PROXIES");
         over!(single_node, "SIGIL_SINGLE_NODE");
         Ok(())
     }
@@ -388,6 +407,44 @@ impl RawConfig {
                     .unwrap_or(10_000)
                     .clamp(100, 120_000),
             ),
+            limits: {
+                let d = Limits::default();
+                let limit = |raw: Option<String>, default: Limit, name: &'static str| match raw {
+                    None => Ok(default),
+                    Some(raw) => Limit::parse(&raw).ok_or(ConfigError::Invalid {
+                        name,
+                        message: format!("{raw:?} is not COUNT/SECONDS, e.g. 5/900"),
+                    }),
+                };
+                Limits {
+                    login_per_account_address: limit(
+                        self.limit_login_per_account_address,
+                        d.login_per_account_address,
+                        "SIGIL_LIMIT_LOGIN_PER_ACCOUNT_ADDRESS",
+                    )?,
+                    login_per_account: limit(
+                        self.limit_login_per_account,
+                        d.login_per_account,
+                        "SIGIL_LIMIT_LOGIN_PER_ACCOUNT",
+                    )?,
+                    login_per_address: limit(
+                        self.limit_login_per_address,
+                        d.login_per_address,
+                        "SIGIL_LIMIT_LOGIN_PER_ADDRESS",
+                    )?,
+                    client_per_id: limit(
+                        self.limit_client_per_id,
+                        d.client_per_id,
+                        "SIGIL_LIMIT_CLIENT_PER_ID",
+                    )?,
+                    client_per_address: limit(
+                        self.limit_client_per_address,
+                        d.client_per_address,
+                        "SIGIL_LIMIT_CLIENT_PER_ADDRESS",
+                    )?,
+                }
+            },
+            trusted_proxies: trusted_proxies(self.trusted_proxies.as_deref())?,
             revocation_skew: match self.revocation_skew {
                 None => 60,
                 Some(s) if (0..=3600).contains(&s) => s,
@@ -422,6 +479,25 @@ fn sqlite_path_of(url: &str) -> Result<PathBuf, ConfigError> {
         return Err(invalid("a sqlite:// URL must name a database file"));
     }
     Ok(PathBuf::from(path))
+}
+
+/// Reads `SIGIL_TRUSTED_PROXIES`: addresses or networks, comma-separated.
+fn trusted_proxies(raw: Option<&str>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    name: "SIGIL_TRUSTED_PROXIES",
+                    message: format!("{s:?} is not an address or a network"),
+                })
+        })
+        .collect()
 }
 
 fn check_issuer(raw: &str) -> Result<String, ConfigError> {

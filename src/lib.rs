@@ -35,6 +35,7 @@ pub mod crypto;
 pub mod housekeeping;
 pub mod http;
 pub mod keys;
+pub mod limits;
 pub mod login;
 pub mod oauth;
 pub mod oidc;

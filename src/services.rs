@@ -15,6 +15,7 @@ use crate::crypto::passwords::PasswordHasher;
 use crate::domain::MAX_TOKEN_TTL;
 use crate::keys::propagation::Notifier;
 use crate::keys::{KeyRing, KeysError, Policy};
+use crate::limits::Limiter;
 use crate::revocation::{RevocationError, RevocationList, TokenRef};
 use crate::store::{RevocationRecord, Revoked, Store, StoreError};
 use crate::token::claims::AccessClaims;
@@ -25,6 +26,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub store: Arc<dyn Store>,
     pub revocation: Arc<dyn RevocationList>,
+    /// The guessing limits' counters, shared by every instance (Redis) or in process.
+    pub limits: Arc<dyn Limiter>,
     pub keys: KeyRing,
     pub key_policy: Policy,
     /// Announces key changes this instance makes to the others.

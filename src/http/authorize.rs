@@ -8,6 +8,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::address::client_address;
 use super::error::Refusal;
 use super::extract::{form_body, query_form};
 use super::pages::{LoginForm, error_page, failure_page, login_page};
@@ -197,7 +198,8 @@ pub async fn login(
         return person_failure(&OAuthError::ServerError);
     };
 
-    match authorize::sign_in(&services, &request, username, password).await {
+    let address = client_address(&req, &services.config.trusted_proxies).to_string();
+    match authorize::sign_in(&services, &request, username, password, &address).await {
         Ok(signed_in) => {
             let session_cookie =
                 Cookie::build(SESSION_COOKIE, signed_in.session.expose().to_owned())
@@ -222,6 +224,26 @@ pub async fn login(
             StatusCode::OK,
             Vec::new(),
         ),
+        Err(SignInError::Limited(wait)) => {
+            let seconds = crate::oauth::error::retry_after(wait);
+            let minutes = seconds.div_ceil(60);
+            let message = format!(
+                "Too many failed attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            );
+            let mut res = render_login(
+                &request,
+                csrf.expose(),
+                Some(&message),
+                username,
+                StatusCode::TOO_MANY_REQUESTS,
+                Vec::new(),
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
+        }
         Err(SignInError::Failed(e)) => person_failure(&e),
     }
 }

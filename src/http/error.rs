@@ -41,13 +41,20 @@ pub fn status_of(e: &OAuthError) -> StatusCode {
     match e {
         OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
         OAuthError::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        OAuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }
 }
 
 pub fn oauth_error_response(e: &OAuthError) -> HttpResponse {
-    error_json(status_of(e), e.code(), e.description())
+    let mut res = error_json(status_of(e), e.code(), e.description());
+    if let OAuthError::TooManyAttempts(seconds) = e
+        && let Ok(v) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 pub fn refusal_response(r: &Refusal) -> HttpResponse {

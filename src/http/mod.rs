@@ -1,6 +1,7 @@
 //! The HTTP edge, and the only place actix types appear. Handlers extract and parse,
 //! call the protocol layer with typed values, and render its typed results.
 
+mod address;
 mod authorize;
 mod error;
 mod extract;

@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+use super::address::client_address;
 use super::error::{Refusal, refusal_response};
 use super::extract::{authorization, form_body};
 use crate::oauth::client_auth::{self, Presented};
@@ -44,11 +45,16 @@ pub async fn token(
             // Parse before authenticating: a malformed request is refused without a
             // store read, and the grant knows its own shape.
             let request = TokenRequest::parse(&form)?;
-            let client = client_auth::authenticate(&services, &presented).await?;
+            let client =
+                client_auth::authenticate(&services, &presented, &address(&req, &services)).await?;
             Ok(grant::exchange(&services, &client, request).await?)
         }
         .await,
     )
+}
+
+fn address(req: &HttpRequest, services: &Services) -> String {
+    client_address(req, &services.config.trusted_proxies).to_string()
 }
 
 fn token_param(form: &Form) -> Result<&str, OAuthError> {
@@ -63,8 +69,12 @@ pub async fn introspect(
     respond(
         async {
             let (form, presented) = read(&req, payload).await?;
-            let caller: ClientRecord =
-                client_auth::authenticate_confidential(&services, &presented).await?;
+            let caller: ClientRecord = client_auth::authenticate_confidential(
+                &services,
+                &presented,
+                &address(&req, &services),
+            )
+            .await?;
             Ok(introspect::introspect(&services, &caller, token_param(&form)?).await?)
         }
         .await,
@@ -78,7 +88,8 @@ pub async fn revoke(
 ) -> HttpResponse {
     let result = async {
         let (form, presented) = read(&req, payload).await?;
-        let caller = client_auth::authenticate(&services, &presented).await?;
+        let caller =
+            client_auth::authenticate(&services, &presented, &address(&req, &services)).await?;
         Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?).await?)
     }
     .await;

@@ -11,6 +11,7 @@ use crate::clock::UnixTime;
 use crate::crypto::CryptoError;
 use crate::crypto::passwords::Verified;
 use crate::domain::Username;
+use crate::limits::{LimitError, Verdict};
 use crate::services::Services;
 use crate::store::{SessionRecord, StoreError, UserRecord};
 use crate::token::opaque::SessionId;
@@ -27,6 +28,11 @@ pub enum LoginError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(CryptoError),
+    /// Too many failed attempts for this account or from this address: try after this.
+    #[error("too many failed attempts")]
+    Limited(std::time::Duration),
+    #[error(transparent)]
+    Limiter(#[from] LimitError),
 }
 
 impl From<CryptoError> for LoginError {
@@ -38,16 +44,45 @@ impl From<CryptoError> for LoginError {
     }
 }
 
-/// Checks a username and password. Exactly one argon2 verification runs per call,
-/// whatever the outcome.
+/// Checks a username and password from `address`. Exactly one argon2 verification runs
+/// per call, whatever the outcome, unless the caller is over a guessing limit: then none
+/// runs at all.
 pub async fn authenticate(
     services: &Services,
     username: &str,
     password: &str,
+    address: &str,
 ) -> Result<UserRecord, LoginError> {
-    let user = match Username::parse(username) {
-        Ok(name) => services.store.user_by_username(&name).await?,
-        Err(_) => None,
+    let name = Username::parse(username);
+    // Counted by the name as the account would have it, existing or not; a name that
+    // does not parse is counted as typed (bounded), like any other.
+    let account = match &name {
+        Ok(n) => n.as_str().to_owned(),
+        Err(_) => username
+            .chars()
+            .take(256)
+            .collect::<String>()
+            .to_lowercase(),
+    };
+    let counters = services.config.limits.login(&account, address);
+    if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
+        return Err(LoginError::Limited(wait));
+    }
+    let result = check_password(services, name.ok(), password).await;
+    if matches!(result, Err(LoginError::InvalidCredentials)) {
+        services.limits.charge(&counters).await?;
+    }
+    result
+}
+
+async fn check_password(
+    services: &Services,
+    name: Option<Username>,
+    password: &str,
+) -> Result<UserRecord, LoginError> {
+    let user = match name {
+        Some(name) => services.store.user_by_username(&name).await?,
+        None => None,
     };
     let verified = services
         .passwords

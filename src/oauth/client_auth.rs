@@ -8,8 +8,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::OAuthError;
+use super::error::retry_after;
 use super::form::Form;
 use crate::domain::{ClientId, ParseError};
+use crate::limits::Verdict;
 use crate::services::Services;
 use crate::store::ClientRecord;
 use crate::token::opaque::ClientSecret;
@@ -97,16 +99,35 @@ pub fn presented(authorization: Option<&str>, form: &Form) -> Result<Presented, 
     }
 }
 
-/// Authenticates the caller. A public client authenticates with its id alone, which
-/// is why every grant a public client may use is bound by PKCE or a refresh token.
+/// Authenticates the caller, from `address`. A public client authenticates with its id
+/// alone, which is why every grant a public client may use is bound by PKCE or a refresh
+/// token. Failures are counted per client id and per address; over a limit, nothing is
+/// checked and the answer is 429.
 pub async fn authenticate(
     services: &Services,
     presented: &Presented,
+    address: &str,
 ) -> Result<ClientRecord, OAuthError> {
     let (client_id, secret) = match presented {
         Presented::Secret { client_id, secret } => (client_id, Some(secret)),
         Presented::Public { client_id } => (client_id, None),
     };
+    let counters = services.config.limits.client(client_id.as_str(), address);
+    if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
+        return Err(OAuthError::TooManyAttempts(retry_after(wait)));
+    }
+    let result = check(services, client_id, secret).await;
+    if matches!(result, Err(OAuthError::InvalidClient)) {
+        services.limits.charge(&counters).await?;
+    }
+    result
+}
+
+async fn check(
+    services: &Services,
+    client_id: &ClientId,
+    secret: Option<&String>,
+) -> Result<ClientRecord, OAuthError> {
     let client = services.store.client(client_id).await?;
     // A disabled client is refused like an unknown one: it says nothing more.
     let Some(client) = client.filter(|c| !c.disabled) else {
@@ -135,8 +156,9 @@ pub async fn authenticate(
 pub async fn authenticate_confidential(
     services: &Services,
     presented: &Presented,
+    address: &str,
 ) -> Result<ClientRecord, OAuthError> {
-    let client = authenticate(services, presented).await?;
+    let client = authenticate(services, presented, address).await?;
     if client.is_public() {
         return Err(OAuthError::InvalidClient);
     }

@@ -4,6 +4,7 @@
 
 use crate::crypto::CryptoError;
 use crate::keys::KeysError;
+use crate::limits::LimitError;
 use crate::login::LoginError;
 use crate::revocation::RevocationError;
 use crate::services::Unavailable;
@@ -31,6 +32,9 @@ pub enum OAuthError {
     AccessDenied(String),
     #[error("login_required")]
     LoginRequired,
+    /// Over a guessing limit: answered 429 with `Retry-After` (these seconds).
+    #[error("too many failed attempts")]
+    TooManyAttempts(u64),
     /// A dependency (store, revocation list, password pool) cannot answer: 503, fail closed.
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable,
@@ -56,7 +60,7 @@ impl OAuthError {
             Self::InvalidScope(_) => "invalid_scope",
             Self::AccessDenied(_) => "access_denied",
             Self::LoginRequired => "login_required",
-            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::TemporarilyUnavailable | Self::TooManyAttempts(_) => "temporarily_unavailable",
             Self::ServerError => "server_error",
         }
     }
@@ -72,6 +76,7 @@ impl OAuthError {
             | Self::AccessDenied(d) => Some(d.clone()),
             Self::InvalidClient => Some("client authentication failed".into()),
             Self::TemporarilyUnavailable => Some("try again later".into()),
+            Self::TooManyAttempts(_) => Some("too many failed attempts; try again later".into()),
             _ => None,
         }
     }
@@ -119,6 +124,8 @@ impl From<LoginError> for OAuthError {
             LoginError::Busy => Self::TemporarilyUnavailable,
             LoginError::Store(e) => e.into(),
             LoginError::Crypto(e) => e.into(),
+            LoginError::Limited(wait) => Self::TooManyAttempts(retry_after(wait)),
+            LoginError::Limiter(e) => e.into(),
         }
     }
 }
@@ -127,6 +134,18 @@ impl From<TokenError> for OAuthError {
     fn from(e: TokenError) -> Self {
         tracing::error!(error = %e, "token minting failed");
         Self::ServerError
+    }
+}
+
+/// Whole seconds to wait, at least one.
+pub fn retry_after(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+impl From<LimitError> for OAuthError {
+    fn from(e: LimitError) -> Self {
+        tracing::error!(error = %e, "guessing limits unavailable");
+        Self::TemporarilyUnavailable
     }
 }
 

@@ -4,7 +4,7 @@
 
 pub mod authorize;
 pub mod client_auth;
-mod error;
+pub mod error;
 pub mod form;
 pub mod grant;
 pub mod introspect;

@@ -5,7 +5,6 @@ use serde_json::Value;
 use crate::both_backends;
 use crate::helpers::{
     Backend, REDIS_URL, TestApp, TestClient, assert_oauth_error, jwt_part, spawn_app,
-    spawn_app_with,
 };
 
 async fn introspection_describes_an_access_token(backend: Backend) {
@@ -245,15 +244,16 @@ both_backends!(
 /// readiness says so. (Postgres backend: the embedded one has no Redis to lose.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_introspection_fails_closed_when_redis_is_unreachable() {
-    // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
-    let app = spawn_app_with(Backend::Postgres, |env| {
-        env.retain(|(k, _)| k != "REDIS_URL");
-        env.push(("REDIS_URL".into(), "redis://127.0.0.1:9".into()));
-    })
-    .await;
-    let client = app.confidential().await;
-    let token = app.client_credentials(&client, "read").await;
+    // A token minted by a healthy instance, checked at one whose Redis is unreachable.
+    let healthy = spawn_app(Backend::Postgres).await;
+    let client = healthy.confidential().await;
+    let token = healthy.client_credentials(&client, "read").await;
     let token = token["access_token"].as_str().unwrap();
+    // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
+    let mut env = healthy.env.clone();
+    env.retain(|(k, _)| k != "REDIS_URL");
+    env.push(("REDIS_URL".into(), "redis://127.0.0.1:9".into()));
+    let app = crate::helpers::spawn_from_env(env, tempfile::tempdir().unwrap()).await;
     let res = app
         .post_as("/introspect", &client, &[("token", token)])
         .await;
@@ -263,11 +263,14 @@ async fn postgres_introspection_fails_closed_when_redis_is_unreachable() {
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["revocation"], "unavailable");
-    // Revocation cannot be recorded either, and says so.
+    // Revocation cannot be recorded either, and says so; nor can guesses be counted, so
+    // no secret is checked at all.
     assert_oauth_error(
         app.revoke(&client, token).await,
         503,
         "temporarily_unavailable",
     )
     .await;
+    let res = app.token(&client).grant("client_credentials").send().await;
+    assert_oauth_error(res, 503, "temporarily_unavailable").await;
 }

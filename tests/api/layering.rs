@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "app",
         &[
+            "limits",
             "http",
             "services",
             "keys",
@@ -48,6 +49,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "oauth",
         &[
+            "limits",
             "login",
             "services",
             "keys",
@@ -68,7 +70,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "login",
-        &["services", "token", "store", "crypto", "domain", "clock"],
+        &[
+            "limits", "services", "token", "store", "crypto", "domain", "clock",
+        ],
     ),
     (
         "admin",
@@ -77,6 +81,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "services",
         &[
+            "limits",
             "keys",
             "audit",
             "revocation",
@@ -96,11 +101,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("audit", &["store", "crypto", "clock"]),
     ("housekeeping", &["store", "clock"]),
+    ("limits", &["crypto", "domain"]),
     // Signs and verifies with the key set it is handed; never reads the store.
     ("token", &["crypto", "domain", "clock"]),
     ("revocation", &["store", "domain", "clock"]),
     ("store", &["config", "domain"]),
-    ("config", &["crypto", "domain"]),
+    ("config", &["limits", "crypto", "domain"]),
     ("crypto", &["domain"]),
     ("clock", &["domain"]),
     ("lib", &[]),

@@ -23,6 +23,7 @@ mod housekeeping;
 mod introspect_revoke;
 mod keys;
 mod layering;
+mod limits;
 mod login;
 mod refresh;
 mod schema;

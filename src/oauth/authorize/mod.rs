@@ -150,6 +150,9 @@ pub enum SignInError {
     /// Wrong username or password, or an account that may not sign in: the person is
     /// shown the form again, with one message for all of these.
     InvalidCredentials,
+    /// Too many failed attempts for this account or from this address; no password was
+    /// checked. Try again after this long.
+    Limited(std::time::Duration),
     Failed(OAuthError),
 }
 
@@ -160,12 +163,14 @@ pub async fn sign_in(
     request: &AuthorizeRequest,
     username: &str,
     password: &str,
+    address: &str,
 ) -> Result<SignedIn, SignInError> {
     let failed = |e: LoginError| match e {
         LoginError::InvalidCredentials => SignInError::InvalidCredentials,
+        LoginError::Limited(wait) => SignInError::Limited(wait),
         other => SignInError::Failed(other.into()),
     };
-    let user = login::authenticate(services, username, password)
+    let user = login::authenticate(services, username, password, address)
         .await
         .map_err(failed)?;
     let session = login::start_session(services, &user)
