@@ -138,15 +138,21 @@ impl Application {
 /// Builds the service layer: store (migrated unless told not to), revocation list, keys
 /// and the password pool.
 pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
-    crate::crypto::jwt_provider::install();
+    crate::crypto::install_providers();
     let store = crate::store::open(&config.store, config.db_max_connections).await?;
     if config.auto_migrate {
         store.migrate().await?;
     }
     let revocation: Arc<dyn RevocationList> = match &config.revocation {
-        RevocationConfig::Redis { url, prefix } => {
-            Arc::new(RedisRevocationList::connect(url, prefix)?)
-        }
+        RevocationConfig::Redis {
+            url,
+            prefix,
+            ca_file,
+        } => Arc::new(RedisRevocationList::connect(
+            url,
+            prefix,
+            ca_file.as_deref(),
+        )?),
         RevocationConfig::Memory => Arc::new(MemoryRevocationList::new(clock.clone())),
     };
     let master = MasterKey::load_or_create(&config.master_key_file)?;
@@ -155,8 +161,13 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
     let keys = KeyRing::load(store.as_ref(), master, &key_policy, &instance, clock.now()).await?;
     let key_changes = Notifier::new(&config.revocation);
     let limits: Arc<dyn Limiter> = match &config.revocation {
-        RevocationConfig::Redis { url, prefix } => Arc::new(
-            RedisLimiter::connect(url, prefix).map_err(|e| StartupError::Limits(e.to_string()))?,
+        RevocationConfig::Redis {
+            url,
+            prefix,
+            ca_file,
+        } => Arc::new(
+            RedisLimiter::connect(url, prefix, ca_file.as_deref())
+                .map_err(|e| StartupError::Limits(e.to_string()))?,
         ),
         RevocationConfig::Memory => Arc::new(MemoryLimiter::default()),
     };

@@ -39,6 +39,7 @@ pub mod limits;
 pub mod login;
 pub mod oauth;
 pub mod oidc;
+pub mod redis_client;
 pub mod revocation;
 pub mod services;
 pub mod store;

@@ -23,9 +23,15 @@ use crate::store::{ClientRecord, Store};
 /// configured. Without it, embedded instances learn from the record at their next poll.
 fn revocation_view(config: &Config) -> anyhow::Result<Option<Box<dyn RevocationList>>> {
     Ok(match &config.revocation {
-        RevocationConfig::Redis { url, prefix } => {
-            Some(Box::new(RedisRevocationList::connect(url, prefix)?))
-        }
+        RevocationConfig::Redis {
+            url,
+            prefix,
+            ca_file,
+        } => Some(Box::new(RedisRevocationList::connect(
+            url,
+            prefix,
+            ca_file.as_deref(),
+        )?)),
         RevocationConfig::Memory => None,
     })
 }

@@ -43,6 +43,7 @@ impl RawConfig {
         let revocation = match self.redis_url {
             Some(url) => RevocationConfig::Redis {
                 url,
+                ca_file: self.redis_ca_file,
                 prefix: self.redis_prefix.unwrap_or_else(|| "sigil:".into()),
             },
             None => RevocationConfig::Memory,

@@ -38,7 +38,12 @@ pub enum StoreConfig {
 /// Where revocations live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevocationConfig {
-    Redis { url: String, prefix: String },
+    /// `ca_file`: the CA of a `rediss://` server's certificate, when not a public one.
+    Redis {
+        url: String,
+        prefix: String,
+        ca_file: Option<PathBuf>,
+    },
     Memory,
 }
 

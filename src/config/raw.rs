@@ -18,6 +18,7 @@ pub(super) struct RawConfig {
     pub(super) sqlite_path: Option<PathBuf>,
     pub(super) redis_url: Option<String>,
     pub(super) redis_prefix: Option<String>,
+    pub(super) redis_ca_file: Option<PathBuf>,
     pub(super) master_key_file: Option<PathBuf>,
     pub(super) access_token_ttl: Option<i64>,
     pub(super) id_token_ttl: Option<i64>,
@@ -93,6 +94,7 @@ impl RawConfig {
         over!(sqlite_path, "SIGIL_SQLITE_PATH");
         over!(redis_url, "REDIS_URL");
         over!(redis_prefix, "SIGIL_REDIS_PREFIX");
+        over!(redis_ca_file, "SIGIL_REDIS_CA_FILE");
         over!(master_key_file, "SIGIL_MASTER_KEY_FILE");
         over!(access_token_ttl, "SIGIL_ACCESS_TOKEN_TTL");
         over!(id_token_ttl, "SIGIL_ID_TOKEN_TTL");

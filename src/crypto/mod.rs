@@ -29,6 +29,13 @@ pub enum CryptoError {
     Io(#[from] std::io::Error),
 }
 
+/// Installs ring as the one crypto provider, for `jsonwebtoken` and for rustls (Redis and
+/// Postgres over TLS). Idempotent.
+pub fn install_providers() {
+    jwt_provider::install();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// `N` bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut out = [0u8; N];

@@ -29,7 +29,11 @@ impl Notifier {
     /// the embedded default (where polling is the path).
     pub fn new(config: &RevocationConfig) -> Self {
         let redis = match config {
-            RevocationConfig::Redis { url, prefix } => redis::Client::open(url.as_str())
+            RevocationConfig::Redis {
+                url,
+                prefix,
+                ca_file,
+            } => crate::redis_client::open(url, ca_file.as_deref())
                 .ok()
                 .map(|client| (client, channel(prefix))),
             RevocationConfig::Memory => None,

@@ -40,9 +40,14 @@ pub struct RedisLimiter {
 
 impl RedisLimiter {
     /// Connects lazily, like the revocation list, and shares its key namespace.
-    pub fn connect(url: &str, prefix: &str) -> Result<Self, LimitError> {
+    pub fn connect(
+        url: &str,
+        prefix: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, LimitError> {
         let failed = |e: redis::RedisError| LimitError(e.to_string());
-        let client = redis::Client::open(url).map_err(failed)?;
+        let client =
+            crate::redis_client::open(url, ca_file).map_err(|e| LimitError(e.to_string()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))

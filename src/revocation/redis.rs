@@ -32,8 +32,13 @@ fn unavailable(e: redis::RedisError) -> RevocationError {
 impl RedisRevocationList {
     /// Connects lazily, so that sigil starts (and reports not-ready) while Redis is down.
     /// `prefix` namespaces the keys, so several deployments (or tests) share a server.
-    pub fn connect(url: &str, prefix: &str) -> Result<Self, RevocationError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
+    pub fn connect(
+        url: &str,
+        prefix: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, RevocationError> {
+        let client = crate::redis_client::open(url, ca_file)
+            .map_err(|e| RevocationError::Unavailable(e.to_string()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))

@@ -16,6 +16,7 @@ mod cli;
 mod client_credentials;
 mod code_exchange;
 mod corrupt_rows;
+mod deployment;
 mod discovery;
 mod docs;
 mod faults;

@@ -7,6 +7,28 @@ use std::time::{Duration, Instant};
 pub struct ThrowawayRedis {
     pub port: u16,
     child: Option<Child>,
+    /// TLS and an ACL user, for `start_tls`.
+    tls: Option<Tls>,
+}
+
+/// A private CA, a server certificate it signed, and the one user the server admits.
+struct Tls {
+    dir: tempfile::TempDir,
+    user: String,
+    password: String,
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed (scripts/test)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl ThrowawayRedis {
@@ -17,13 +39,102 @@ impl ThrowawayRedis {
             .local_addr()
             .unwrap()
             .port();
-        let mut redis = Self { port, child: None };
+        let mut redis = Self {
+            port,
+            child: None,
+            tls: None,
+        };
+        redis.restart().await;
+        redis
+    }
+
+    /// Starts a Redis that speaks only TLS (a certificate from a private CA) and admits
+    /// only the user `user` with `password`.
+    pub async fn start_tls(user: &str, password: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        openssl(
+            p,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=sigil test CA",
+            ],
+        );
+        openssl(
+            p,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        );
+        std::fs::write(p.join("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(
+            p,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "ext",
+            ],
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self {
+            port,
+            child: None,
+            tls: Some(Tls {
+                dir,
+                user: user.to_owned(),
+                password: password.to_owned(),
+            }),
+        };
         redis.restart().await;
         redis
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        match &self.tls {
+            None => format!("redis://127.0.0.1:{}", self.port),
+            Some(t) => format!("rediss://{}:{}@127.0.0.1:{}", t.user, t.password, self.port),
+        }
+    }
+
+    /// The CA file a client needs to trust this server, when it speaks TLS.
+    pub fn ca_file(&self) -> Option<std::path::PathBuf> {
+        self.tls.as_ref().map(|t| t.dir.path().join("ca.crt"))
     }
 
     /// Stops it: every connection drops, and everything it held is gone.
@@ -37,15 +148,41 @@ impl ThrowawayRedis {
     /// Starts it again, empty, on the same port.
     pub async fn restart(&mut self) {
         self.stop();
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        match &self.tls {
+            None => {
+                cmd.args(["--port", &self.port.to_string()]);
+            }
+            Some(t) => {
+                let file = |name: &str| t.dir.path().join(name).display().to_string();
+                cmd.args(["--port", "0", "--tls-port", &self.port.to_string()])
+                    .args(["--tls-cert-file", &file("server.crt")])
+                    .args(["--tls-key-file", &file("server.key")])
+                    .args(["--tls-ca-cert-file", &file("ca.crt")])
+                    .args(["--tls-auth-clients", "no"])
+                    .args(["--user", "default", "off"])
+                    .args(["--user", &t.user, "on", &format!(">{}", t.password)])
+                    .args(["~*", "&*", "+@all"]);
+            }
+        }
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server is installed (scripts/services)");
         self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
+        let client = match self.ca_file() {
+            None => redis::Client::open(self.url()).unwrap(),
+            Some(ca) => redis::Client::build_with_tls(
+                self.url(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(std::fs::read(ca).unwrap()),
+                },
+            )
+            .unwrap(),
+        };
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(10) {
             if let Ok(mut conn) = client.get_multiplexed_async_connection().await
