@@ -44,6 +44,9 @@ pub async fn exchange(
         return Err(invalid("refresh token was issued to another client"));
     }
     if record.grant.revoked_at.is_some() {
+        // Written again each time: if the family's revocation once failed to reach the
+        // view, this is where its access tokens stop reading active.
+        revoke_grant(services, &record.grant.id).await?;
         return Err(invalid("refresh token revoked"));
     }
     // The token this request spends: the one presented, or, for a retry within the
