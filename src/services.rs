@@ -107,10 +107,13 @@ impl Services {
     /// says it lost entries.
     pub async fn restore_revocations(&self) -> Result<(), Unavailable> {
         let _one_at_a_time = self.restoring.lock().await;
+        // The number first: everything it counts is then among the records read after.
+        let seq = self.store.revocation_seq().await?;
         let records = self.store.live_revocations(self.clock.now()).await?;
-        self.revocation.restore(&records).await?;
+        self.revocation.restore(&records, seq).await?;
         tracing::info!(
             entries = records.len(),
+            seq,
             "revocation view restored from the record"
         );
         Ok(())

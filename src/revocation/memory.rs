@@ -1,16 +1,15 @@
 //! The in-process view, for the single-node embedded default. It starts incomplete and
-//! is restored from the record (SQLite) at start, so a restart forgets nothing; each poll
-//! then adds what other processes (the CLI) recorded meanwhile.
+//! is restored from the record (SQLite) at start, so a restart forgets nothing; a poll
+//! that finds the record ahead (the CLI, another process, wrote to it) restores it again.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 
 use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::{Clock, UnixTime};
-use crate::store::{RevocationRecord, Revoked};
+use crate::store::{RevocationRecord, RevocationSeq, Revoked};
 
 /// Per kind: subject → (revoked at, until).
 #[derive(Default)]
@@ -20,6 +19,8 @@ struct Entries {
     users: HashMap<String, (UnixTime, UnixTime)>,
     clients: HashMap<String, (UnixTime, UnixTime)>,
     writes: u64,
+    /// Every write of the record up to this one is here; `None` until the first restore.
+    seq: Option<RevocationSeq>,
 }
 
 impl Entries {
@@ -35,7 +36,6 @@ impl Entries {
 
 pub struct MemoryRevocationList {
     entries: RwLock<Entries>,
-    complete: AtomicBool,
     clock: Arc<dyn Clock>,
 }
 
@@ -43,7 +43,6 @@ impl MemoryRevocationList {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             entries: RwLock::new(Entries::default()),
-            complete: AtomicBool::new(false),
             clock,
         }
     }
@@ -51,13 +50,9 @@ impl MemoryRevocationList {
     fn poisoned<T>(_: T) -> RevocationError {
         RevocationError::Unavailable("lock poisoned".into())
     }
-}
 
-#[async_trait]
-impl RevocationList for MemoryRevocationList {
-    async fn add(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
+    fn insert(&self, e: &mut Entries, records: &[RevocationRecord]) {
         let now = self.clock.now();
-        let mut e = self.entries.write().map_err(Self::poisoned)?;
         for r in records {
             let map = e.map(&r.revoked);
             let entry = map
@@ -75,21 +70,46 @@ impl RevocationList for MemoryRevocationList {
                 map.retain(|_, (_, until)| *until > now);
             }
         }
+    }
+}
+
+#[async_trait]
+impl RevocationList for MemoryRevocationList {
+    async fn add(
+        &self,
+        records: &[RevocationRecord],
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError> {
+        let mut e = self.entries.write().map_err(Self::poisoned)?;
+        self.insert(&mut e, records);
+        if e.seq == Some(seq - 1) {
+            e.seq = Some(seq);
+        }
         Ok(())
     }
 
-    async fn restore(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
-        self.add(records).await?;
-        self.complete.store(true, Ordering::Release);
+    async fn restore(
+        &self,
+        records: &[RevocationRecord],
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError> {
+        let mut e = self.entries.write().map_err(Self::poisoned)?;
+        self.insert(&mut e, records);
+        e.seq = e.seq.max(Some(seq));
         Ok(())
+    }
+
+    async fn holds(&self, recorded: RevocationSeq) -> Result<bool, RevocationError> {
+        let e = self.entries.read().map_err(Self::poisoned)?;
+        Ok(e.seq.is_some_and(|seq| seq >= recorded))
     }
 
     async fn is_revoked(&self, t: &TokenRef<'_>) -> Result<bool, RevocationError> {
-        if !self.complete.load(Ordering::Acquire) {
-            return Err(RevocationError::Lost);
-        }
         let now = self.clock.now();
         let e = self.entries.read().map_err(Self::poisoned)?;
+        if e.seq.is_none() {
+            return Err(RevocationError::Lost);
+        }
         let live = |m: &HashMap<String, (UnixTime, UnixTime)>, k: &str| {
             m.get(k)
                 .filter(|(_, until)| *until > now)
@@ -142,12 +162,15 @@ mod tests {
             list.is_revoked(&token("j", now)).await,
             Err(RevocationError::Lost)
         ));
-        list.restore(&[]).await.unwrap();
+        list.restore(&[], 0).await.unwrap();
         assert!(!list.is_revoked(&token("j", now)).await.unwrap());
-        list.add(&[
-            record(Revoked::Token("j1".into()), now, now + 60),
-            record(Revoked::User(UserId::parse("u1").unwrap()), now, now + 120),
-        ])
+        list.add(
+            &[
+                record(Revoked::Token("j1".into()), now, now + 60),
+                record(Revoked::User(UserId::parse("u1").unwrap()), now, now + 120),
+            ],
+            1,
+        )
         .await
         .unwrap();
         assert!(list.is_revoked(&token("j1", now + 10)).await.unwrap());
@@ -163,5 +186,27 @@ mod tests {
         assert!(!list.is_revoked(&token("j1", now + 10)).await.unwrap());
         clock.advance(60);
         assert!(!list.is_revoked(&token("j2", now)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_write_after_a_gap_leaves_the_view_behind_until_restored() {
+        let clock = ShiftedClock::new();
+        let now = clock.now();
+        let list = MemoryRevocationList::new(Arc::new(clock));
+        assert!(!list.holds(0).await.unwrap(), "never restored");
+        list.restore(&[], 3).await.unwrap();
+        assert!(list.holds(3).await.unwrap());
+        let one = |jti: &str| [record(Revoked::Token(jti.into()), now, now + 60)];
+        list.add(&one("a"), 4).await.unwrap();
+        assert!(list.holds(4).await.unwrap(), "4 follows 3");
+        // Another process recorded 5, which this view never saw.
+        list.add(&one("b"), 6).await.unwrap();
+        assert!(!list.holds(6).await.unwrap(), "5 is missing");
+        assert!(!list.holds(5).await.unwrap());
+        list.restore(&one("lost"), 6).await.unwrap();
+        assert!(list.holds(6).await.unwrap());
+        // A restore that read an older record never lowers the mark.
+        list.restore(&[], 2).await.unwrap();
+        assert!(list.holds(6).await.unwrap());
     }
 }

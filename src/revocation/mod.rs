@@ -4,10 +4,18 @@
 //! written there first, with the time after which it no longer matters. A view is what
 //! requests consult: Redis, shared by every instance, or an in-process map on the embedded
 //! default. A view may lose entries (Redis restarted without persistence, a failover to a
-//! lagging replica, a process restart), so each knows whether it is complete: Redis keeps
-//! a marker key written in the same transaction as a restore, the in-process map a flag.
-//! An incomplete view answers [`RevocationError::Lost`], and the caller restores it from
-//! the record before any token reads active again.
+//! lagging replica, a process restart), so each says how far it is complete: the record
+//! numbers its writes ([`RevocationSeq`], in commit order) and a view keeps the number it
+//! holds every write up to. A restore sets it; an added write raises it only from the
+//! number just before, since a gap is a write the view never got. A view with no number
+//! (emptied), or one behind a number this instance has already seen (gone back in time),
+//! answers [`RevocationError::Lost`], and the caller restores it from the record before
+//! any token reads active again.
+//!
+//! How far back a view can go unnoticed: the instance that wrote a revocation notices at
+//! its next request; every instance notices at its next request after it has read a
+//! later number from the view, and at the latest at its next poll of the record
+//! (every `SIGIL_KEY_POLL_MS`), where a view found behind is restored.
 //!
 //! A backend that cannot answer returns an error, and every caller turns that into 503:
 //! an unknown revocation state is never read as "not revoked" (fail closed).
@@ -19,7 +27,7 @@ use async_trait::async_trait;
 
 use crate::clock::UnixTime;
 use crate::domain::{ClientId, GrantId};
-use crate::store::{RevocationRecord, RevocationStore, StoreError};
+use crate::store::{RevocationRecord, RevocationSeq, RevocationStore, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevocationError {
@@ -59,22 +67,32 @@ pub async fn revoke(
     view: Option<&dyn RevocationList>,
     records: &[RevocationRecord],
 ) -> Result<(), RevokeError> {
-    for r in records {
-        store.record_revocation(r).await?;
-    }
+    let seq = store.record_revocations(records).await?;
     if let Some(view) = view {
-        view.add(records).await?;
+        view.add(records, seq).await?;
     }
     Ok(())
 }
 
 #[async_trait]
 pub trait RevocationList: Send + Sync + 'static {
-    /// Adds revocations to the view (each lives until its `until`).
-    async fn add(&self, records: &[RevocationRecord]) -> Result<(), RevocationError>;
-    /// Makes the view whole again from the record's live entries, and marks it complete,
-    /// in one step: a view restored halfway never counts as complete.
-    async fn restore(&self, records: &[RevocationRecord]) -> Result<(), RevocationError>;
+    /// Adds revocations the record wrote as `seq` (each lives until its `until`).
+    async fn add(
+        &self,
+        records: &[RevocationRecord],
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError>;
+    /// Makes the view whole again from the record's live entries, read after the record
+    /// stood at `seq`, and marks it complete up to `seq`, in one step: a view restored
+    /// halfway never counts as complete.
+    async fn restore(
+        &self,
+        records: &[RevocationRecord],
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError>;
+    /// Whether the view holds every write up to `recorded`, a number read from the
+    /// record. Once it does, the view counts as lost whenever it is found behind it.
+    async fn holds(&self, recorded: RevocationSeq) -> Result<bool, RevocationError>;
     /// Whether the token is revoked: by its `jti`, its grant, or a revocation of its user
     /// or client made at or after it was issued.
     async fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, RevocationError>;

@@ -1,16 +1,20 @@
 //! The Redis view, shared by every instance: one key per revocation
 //! (`<prefix>rev:<kind>:<subject>`, the revocation time as value, expiring `EXAT` the
 //! record's `until`), checked with one `MGET` of the token's four possible keys and the
-//! completeness marker.
+//! view's sequence number.
 //!
-//! The marker (`<prefix>rev:complete`) is written only by a restore, in the same
-//! `MULTI`/`EXEC` as the entries, and never expires: a Redis that restarted empty, or a
-//! replica promoted before it caught up, lacks it, and so answers "lost" instead of "not
-//! revoked" until an instance has restored it from the record.
+//! The sequence number (`<prefix>rev:seq`, never expiring) says the view holds every
+//! write of the record up to it. A restore sets it in the same `MULTI`/`EXEC` as the
+//! entries; an added write raises it, in a script after its entries, only from the number
+//! just before. A Redis that restarted empty lacks it; a replica promoted before it
+//! caught up, or a restart from an old snapshot, has one lower than this instance has
+//! seen (its own writes, the view's answers, the record's polls). Either way the answer
+//! is "lost" instead of "not revoked" until an instance has restored it from the record.
 //!
 //! Every command has a short response timeout, so a Redis that hangs is reported as
 //! unavailable (and so as 503) within a bounded time rather than stalling requests.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,11 +22,28 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::UnixTime;
-use crate::store::RevocationRecord;
+use crate::store::{RevocationRecord, RevocationSeq};
+
+/// Sets the view's sequence number after a write: ARGV[2] `restore` (the view now holds
+/// everything up to ARGV[1], and a number already higher stays), or `add` (raised only
+/// from ARGV[1] - 1: from anything else the view missed a write, or was never restored).
+const SEQ_SCRIPT: &str = r"
+local cur = tonumber(redis.call('GET', KEYS[1]))
+local seq = tonumber(ARGV[1])
+if ARGV[2] == 'restore' then
+  if not cur or cur < seq then redis.call('SET', KEYS[1], seq) end
+elseif cur and cur == seq - 1 then
+  redis.call('SET', KEYS[1], seq)
+end
+return 1
+";
 
 pub struct RedisRevocationList {
     conn: ConnectionManager,
     prefix: String,
+    /// The highest sequence number this instance knows the record reached and the view
+    /// once held: a view found below it went back in time.
+    known: AtomicI64,
 }
 
 fn unavailable(e: redis::RedisError) -> RevocationError {
@@ -48,6 +69,7 @@ impl RedisRevocationList {
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),
+            known: AtomicI64::new(0),
         })
     }
 
@@ -55,8 +77,27 @@ impl RedisRevocationList {
         format!("{}rev:{kind}:{subject}", self.prefix)
     }
 
-    fn marker(&self) -> String {
-        format!("{}rev:complete", self.prefix)
+    fn seq_key(&self) -> String {
+        format!("{}rev:seq", self.prefix)
+    }
+
+    fn set_seq(&self, pipe: &mut redis::Pipeline, seq: RevocationSeq, mode: &str) {
+        pipe.cmd("EVAL")
+            .arg(SEQ_SCRIPT)
+            .arg(1)
+            .arg(self.seq_key())
+            .arg(seq)
+            .arg(mode)
+            .ignore();
+    }
+
+    fn learn(&self, seq: RevocationSeq) {
+        self.known.fetch_max(seq, Ordering::AcqRel);
+    }
+
+    /// Whether a view standing at `seq` is whole, as far as this instance can tell.
+    fn whole(&self, seq: Option<RevocationSeq>) -> bool {
+        seq.is_some_and(|seq| seq >= self.known.load(Ordering::Acquire))
     }
 
     fn set_all(&self, pipe: &mut redis::Pipeline, records: &[RevocationRecord]) {
@@ -75,20 +116,51 @@ impl RedisRevocationList {
 
 #[async_trait]
 impl RevocationList for RedisRevocationList {
-    async fn add(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
+    async fn add(
+        &self,
+        records: &[RevocationRecord],
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError> {
         let mut pipe = redis::pipe();
         self.set_all(&mut pipe, records);
+        self.set_seq(&mut pipe, seq, "add");
         let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+        pipe.query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        self.learn(seq);
+        Ok(())
     }
 
-    async fn restore(&self, records: &[RevocationRecord]) -> Result<(), RevocationError> {
+    async fn restore(
+        &self,
+        records: &[RevocationRecord],
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
         self.set_all(&mut pipe, records);
-        pipe.cmd("SET").arg(self.marker()).arg(1).ignore();
+        self.set_seq(&mut pipe, seq, "restore");
         let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+        pipe.query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        self.learn(seq);
+        Ok(())
+    }
+
+    async fn holds(&self, recorded: RevocationSeq) -> Result<bool, RevocationError> {
+        let mut conn = self.conn.clone();
+        let seq: Option<RevocationSeq> = redis::cmd("GET")
+            .arg(self.seq_key())
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        if seq.is_some_and(|seq| seq >= recorded) {
+            self.learn(recorded);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn is_revoked(&self, t: &TokenRef<'_>) -> Result<bool, RevocationError> {
@@ -97,7 +169,7 @@ impl RevocationList for RedisRevocationList {
             self.key("grant", t.grant.as_str()),
             self.key("user", t.subject),
             self.key("client", t.client.as_str()),
-            self.marker(),
+            self.seq_key(),
         ];
         let mut conn = self.conn.clone();
         let found: Vec<Option<UnixTime>> = redis::cmd("MGET")
@@ -105,11 +177,14 @@ impl RevocationList for RedisRevocationList {
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        let [token, grant, user, client, complete] = found.as_slice() else {
+        let [token, grant, user, client, seq] = found.as_slice() else {
             return Err(RevocationError::Unavailable("MGET answered short".into()));
         };
-        if complete.is_none() {
+        if !self.whole(*seq) {
             return Err(RevocationError::Lost);
+        }
+        if let Some(seq) = seq {
+            self.learn(*seq);
         }
         Ok(token.is_some()
             || grant.is_some()

@@ -153,11 +153,22 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<GrantRevocation, StoreError>;
 }
 
+/// The revocation record's sequence number: each write takes the next one, in commit
+/// order, so "a view holds every write up to n" is something a view can claim and be
+/// checked against.
+pub type RevocationSeq = i64;
+
 /// The record of revocations: written before any view, read back to rebuild one.
 #[async_trait]
 pub trait RevocationStore: Send + Sync {
-    /// Records a revocation, or widens one already recorded for the same target.
-    async fn record_revocation(&self, record: &RevocationRecord) -> Result<(), StoreError>;
+    /// Records revocations, each widening one already recorded for the same target, in
+    /// one transaction that takes the record's next sequence number, which it returns.
+    async fn record_revocations(
+        &self,
+        records: &[RevocationRecord],
+    ) -> Result<RevocationSeq, StoreError>;
+    /// The sequence number of the last recorded write.
+    async fn revocation_seq(&self) -> Result<RevocationSeq, StoreError>;
     /// Every revocation that still matters at `now`.
     async fn live_revocations(&self, now: UnixTime) -> Result<Vec<RevocationRecord>, StoreError>;
 }

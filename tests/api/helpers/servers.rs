@@ -1,5 +1,6 @@
 //! Servers a test owns and may stop: a throwaway `redis-server` on a port of its own, so a
-//! test can kill Redis and bring it back empty without touching the shared one.
+//! test can kill Redis and bring it back empty, or from an old snapshot, without touching
+//! the shared one.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,6 +10,8 @@ pub struct ThrowawayRedis {
     child: Option<Child>,
     /// TLS and an ACL user, for `start_tls`.
     tls: Option<Tls>,
+    /// Where it keeps the snapshot it starts from, for `start_with_snapshots`.
+    snapshots: Option<tempfile::TempDir>,
 }
 
 /// A private CA, a server certificate it signed, and the one user the server admits.
@@ -43,9 +46,34 @@ impl ThrowawayRedis {
             port,
             child: None,
             tls: None,
+            snapshots: None,
         };
         redis.restart().await;
         redis
+    }
+
+    /// Starts a Redis that saves a snapshot only when told ([`Self::snapshot`]) and
+    /// restarts from the last one: a restart then takes it back in time, as a failover to
+    /// a replica that had not caught up would.
+    pub async fn start_with_snapshots() -> Self {
+        let mut redis = Self::start().await;
+        redis.snapshots = Some(tempfile::tempdir().unwrap());
+        redis.restart().await;
+        redis
+    }
+
+    /// Saves a snapshot now (`SAVE`), which the next restart starts from.
+    pub async fn snapshot(&self) {
+        assert!(self.snapshots.is_some(), "started without snapshots");
+        let mut conn = redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        redis::cmd("SAVE")
+            .query_async::<()>(&mut conn)
+            .await
+            .unwrap();
     }
 
     /// Starts a Redis that speaks only TLS (a certificate from a private CA) and admits
@@ -120,6 +148,7 @@ impl ThrowawayRedis {
                 user: user.to_owned(),
                 password: password.to_owned(),
             }),
+            snapshots: None,
         };
         redis.restart().await;
         redis
@@ -145,11 +174,15 @@ impl ThrowawayRedis {
         }
     }
 
-    /// Starts it again, empty, on the same port.
+    /// Starts it again on the same port: empty, or from its last snapshot when it keeps
+    /// them. The old process is killed, so it saves nothing on the way out.
     pub async fn restart(&mut self) {
         self.stop();
         let mut cmd = Command::new("redis-server");
         cmd.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        if let Some(dir) = &self.snapshots {
+            cmd.arg("--dir").arg(dir.path());
+        }
         match &self.tls {
             None => {
                 cmd.args(["--port", &self.port.to_string()]);

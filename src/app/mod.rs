@@ -1,5 +1,7 @@
 //! `Application::build`: the one wiring of sigil, used by `sigil serve` and by the tests.
 
+mod background;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,11 +112,9 @@ impl Application {
         })?
         .run();
 
-        follow_keys(services.clone());
-        keep_house(services.clone());
-        if services.config.revocation == RevocationConfig::Memory {
-            follow_revocations(services.clone());
-        }
+        background::follow_keys(services.clone());
+        background::follow_revocations(services.clone());
+        background::keep_house(services.clone());
         Ok(Self {
             port,
             server,
@@ -203,93 +203,4 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         passwords,
         restoring: tokio::sync::Mutex::new(()),
     })
-}
-
-/// Purges expired rows every housekeeping interval; of all instances, the one that claims
-/// a round does it.
-fn keep_house(services: Arc<Services>) {
-    let interval = services.config.housekeeping_interval;
-    tokio::spawn(async move {
-        loop {
-            let s = &services;
-            let now = s.clock.now();
-            match crate::housekeeping::round(
-                s.store.as_ref(),
-                now,
-                interval,
-                s.config.revocation_skew,
-            )
-            .await
-            {
-                Ok(Some(round)) => tracing::info!(deleted = ?round.deleted, "housekeeping round"),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "housekeeping round failed"),
-            }
-            tokio::time::sleep(interval).await;
-        }
-    });
-}
-
-/// Keeps an in-process revocation view current with what other processes (the CLI, on
-/// the same SQLite file) record, every key-poll interval. Revocations only ever add, so
-/// merging the record's live entries in is all it takes.
-fn follow_revocations(services: Arc<Services>) {
-    let interval = Duration::from_millis(services.config.keys.poll_ms);
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(interval).await;
-            let records = services.store.live_revocations(services.clock.now()).await;
-            let added = match records {
-                Ok(records) => services
-                    .revocation
-                    .add(&records)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            if let Err(e) = added {
-                tracing::warn!(error = %e, "could not follow the revocation record");
-            }
-        }
-    });
-}
-
-/// Keeps this instance's keys current: a refresh every poll interval, and at once when
-/// another instance announces a change. A change this instance makes (an activation, a
-/// scheduled rotation) is announced in turn.
-fn follow_keys(services: Arc<Services>) {
-    let wake = Arc::new(tokio::sync::Notify::new());
-    services.key_changes.listen(wake.clone());
-    let interval = Duration::from_millis(services.config.keys.poll_ms);
-    tokio::spawn(async move {
-        let mut failing = false;
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(interval) => {}
-                () = wake.notified() => {}
-            }
-            let s = &services;
-            match s
-                .keys
-                .refresh(s.store.as_ref(), &s.key_policy, &s.instance, s.clock.now())
-                .await
-            {
-                Ok(changed) => {
-                    if failing {
-                        tracing::info!("signing keys refreshed again");
-                        failing = false;
-                    }
-                    if changed {
-                        s.key_changes.keys_changed().await;
-                    }
-                }
-                Err(e) => {
-                    if !failing {
-                        tracing::warn!(error = %e, "could not refresh the signing keys");
-                        failing = true;
-                    }
-                }
-            }
-        }
-    });
 }

@@ -1,0 +1,1 @@
+SELECT seq FROM revocation_sequence WHERE id = 1
