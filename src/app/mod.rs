@@ -202,5 +202,6 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         instance,
         passwords,
         restoring: tokio::sync::Mutex::new(()),
+        known_clients: Default::default(),
     })
 }

@@ -5,36 +5,19 @@ use std::io::Read as _;
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::{ClientsCommand, CreateClient, UsersCommand, open_store as open, print};
+use super::{
+    ClientsCommand, CreateClient, UsersCommand, open_store as open, print, revocation_view,
+};
 use crate::admin::{
     ClientSpec, Revoking, create_user, end_client_access, end_user_access, register_client,
     set_password,
 };
 use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, RevocationConfig};
+use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
 use crate::domain::{ClientId, RedirectUri, Username};
-use crate::revocation::RevocationList;
-use crate::revocation::redis::RedisRevocationList;
 use crate::store::{ClientRecord, Store};
-
-/// The shared revocation view an admin command writes to after the record: Redis when
-/// configured. Without it, embedded instances learn from the record at their next poll.
-fn revocation_view(config: &Config) -> anyhow::Result<Option<Box<dyn RevocationList>>> {
-    Ok(match &config.revocation {
-        RevocationConfig::Redis {
-            url,
-            prefix,
-            ca_file,
-        } => Some(Box::new(RedisRevocationList::connect(
-            url,
-            prefix,
-            ca_file.as_deref(),
-        )?)),
-        RevocationConfig::Memory => None,
-    })
-}
 
 /// Runs an admin action and records it in the audit trail, done or refused.
 async fn audited<T>(

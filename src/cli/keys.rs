@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{open_store, print};
+use super::{open_store, print, revocation_view};
 use crate::audit::Actor;
 use crate::clock::{Clock as _, SystemClock};
 use crate::config::Config;
@@ -120,6 +120,16 @@ pub async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Revoke { kid, force, json } => {
             let master = master_key(&config, store).await?;
             let done = keys::revoke(store, &master, &policy, &kid, force, &actor, now).await?;
+            // Revoked in the store whatever happens here: a view that misses the write is
+            // found behind the record and restored by the instances' next poll.
+            if let Some(view) = revocation_view(&config)?
+                && let Err(e) = view.add(std::slice::from_ref(&done.record), done.seq).await
+            {
+                eprintln!(
+                    "warning: {e}; the instances restore the shared revocation view from the \
+                     record at their next poll"
+                );
+            }
             let replacement = done.replacement.as_ref().map(|k| k.to_string());
             let human = match &replacement {
                 Some(r) => format!("revoked {} (now signing with {r})", done.kid),

@@ -185,6 +185,27 @@ async fn open_store(config: &Config) -> anyhow::Result<std::sync::Arc<dyn crate:
     }
 }
 
+/// The shared revocation view an admin command writes to after the record: Redis when
+/// configured. Without it, embedded instances learn from the record at their next poll.
+fn revocation_view(
+    config: &Config,
+) -> anyhow::Result<Option<Box<dyn crate::revocation::RevocationList>>> {
+    Ok(match &config.revocation {
+        crate::config::RevocationConfig::Redis {
+            url,
+            prefix,
+            ca_file,
+        } => Some(Box::new(
+            crate::revocation::redis::RedisRevocationList::connect(
+                url,
+                prefix,
+                ca_file.as_deref(),
+            )?,
+        )),
+        crate::config::RevocationConfig::Memory => None,
+    })
+}
+
 /// Prints a command's result: JSON with `--json`, a line for a person otherwise.
 fn print(json_out: bool, value: serde_json::Value, human: String) {
     if json_out {

@@ -69,7 +69,7 @@ pub async fn introspect(
     respond(
         async {
             let (form, presented) = read(&req, payload).await?;
-            let caller: ClientRecord = client_auth::authenticate_confidential(
+            let caller: ClientRecord = client_auth::authenticate_introspector(
                 &services,
                 &presented,
                 &address(&req, &services),

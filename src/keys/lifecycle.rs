@@ -13,8 +13,11 @@ use crate::clock::UnixTime;
 use crate::config::Config;
 use crate::crypto::keys::KeyPair;
 use crate::crypto::master_key::MasterKey;
-use crate::domain::{Kid, SigningAlg};
-use crate::store::{KeyState, SigningKeyRecord, Store, StoreError};
+use crate::domain::{Kid, MAX_TOKEN_TTL, SigningAlg};
+use crate::store::{
+    KeyState, RevocationRecord, RevocationSeq, Revoked as RevokedTarget, SigningKeyRecord, Store,
+    StoreError,
+};
 
 pub use crate::audit::Actor;
 
@@ -29,6 +32,8 @@ pub struct Policy {
     /// margin for a token minted as the key was retired.
     pub retired_lifetime: i64,
     pub stale_after: Duration,
+    /// The clock-skew margin a revocation outlives its tokens by.
+    pub revocation_skew: i64,
 }
 
 impl Policy {
@@ -39,6 +44,7 @@ impl Policy {
             rotation_days: config.keys.rotation_days,
             retired_lifetime: config.access_token_ttl.max(config.id_token_ttl) + 60,
             stale_after: config.keys.stale_after(),
+            revocation_skew: config.revocation_skew,
         }
     }
 
@@ -218,9 +224,14 @@ pub struct Revoked {
     pub kid: Kid,
     /// The key made active first, when the revoked one was signing.
     pub replacement: Option<Kid>,
+    /// The revocation of its tokens, recorded as write `seq`, for the caller to put in
+    /// the shared view.
+    pub record: RevocationRecord,
+    pub seq: RevocationSeq,
 }
 
-/// Revokes key `kid`: gone from JWKS at once, every token it signed inactive. The active
+/// Revokes key `kid`: gone from JWKS at once, every token it signed inactive (a kid
+/// revocation in the record; the caller writes it to the shared view). The active
 /// key of an algorithm is only revoked with `force`, and then a new active key (the
 /// pending one, or a fresh one) takes its place first, so signing never stops.
 pub async fn revoke(
@@ -251,10 +262,26 @@ pub async fn revoke(
             }
             KeyState::Pending | KeyState::Retired => None,
         };
+        // The tokens first, in the revocation record, which every view follows even
+        // where the key rows cannot be read; a failure after it leaves them dead and the
+        // key revocable again.
+        let record = RevocationRecord {
+            revoked: RevokedTarget::Kid(kid.clone()),
+            revoked_at: now,
+            until: now + MAX_TOKEN_TTL + policy.revocation_skew,
+        };
+        let seq = store
+            .record_revocations(std::slice::from_ref(&record))
+            .await?;
         if !store.revoke_signing_key(&kid, now).await? {
             return Err(KeysError::AlreadyRevoked(kid));
         }
-        Ok(Revoked { kid, replacement })
+        Ok(Revoked {
+            kid,
+            replacement,
+            record,
+            seq,
+        })
     }
     .await;
     audited(store, actor, "keys.revoke", Some(kid), now, result).await

@@ -9,9 +9,12 @@
 //! change and handed to `token`, which signs and verifies and never reads the store.
 //!
 //! Each instance re-reads the rows every poll interval and at once when Redis says they
-//! changed ([`propagation`]). An instance that has not managed to read them for five
-//! intervals stops vouching for tokens ([`KeysError::Stale`], answered 503), since a key
-//! revoked meanwhile would still verify here.
+//! changed ([`propagation`]). A revoked key is also a revocation in the record (kind
+//! `kid`), which the revocation views carry. An instance that has not managed to read the
+//! key rows for five intervals ([`KeysError::Stale`]) stops vouching for tokens (503),
+//! since a key revoked meanwhile would still verify here, unless its revocation view is
+//! one every writer updates itself (Redis), which names the revoked kid regardless: so
+//! introspection goes on through a store outage, and a revoked key's tokens still die.
 
 mod lifecycle;
 pub mod material;

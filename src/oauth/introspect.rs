@@ -4,11 +4,14 @@
 //! revocation list. If that list cannot be consulted the answer is an error (503), never
 //! `active: true`. Anything not recognisably live is `{"active": false}` with no reason.
 //!
-//! During a Postgres outage: answering for an access token needs no write and no read of
-//! the token's rows, but authenticating the caller still reads its client record, so
-//! /introspect answers 503 until the store is back. That is the fail-closed choice while
-//! client records are read per request; a cache of them, invalidated on every change to
-//! a client, is what lets introspection answer through an outage (the hot-path work).
+//! During a Postgres outage an access token is still answered, correctly: its answer
+//! needs no write and no row of its own (signature, claims, the revocation view), and
+//! the caller is authenticated against the record of it this instance last read, within
+//! the hour and after the client's latest revocation ([`crate::services::known_clients`]).
+//! The choice: a resource server that checks every request keeps working while the store
+//! is away, and no client the store has disabled or deleted is believed, since both also
+//! revoke the client's tokens in the view, which outlives the outage. A caller this
+//! instance has not heard from, or whose revocation state the view cannot tell, gets 503.
 //! A refresh token's state lives only in the store, so it always needs the store.
 
 use serde::Serialize;

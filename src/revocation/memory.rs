@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::{Clock, UnixTime};
+use crate::domain::ClientId;
 use crate::store::{RevocationRecord, RevocationSeq, Revoked};
 
 /// Per kind: subject → (revoked at, until).
@@ -18,6 +19,7 @@ struct Entries {
     grants: HashMap<String, (UnixTime, UnixTime)>,
     users: HashMap<String, (UnixTime, UnixTime)>,
     clients: HashMap<String, (UnixTime, UnixTime)>,
+    kids: HashMap<String, (UnixTime, UnixTime)>,
     writes: u64,
     /// Every write of the record up to this one is here; `None` until the first restore.
     seq: Option<RevocationSeq>,
@@ -30,6 +32,7 @@ impl Entries {
             Revoked::Grant(_) => &mut self.grants,
             Revoked::User(_) => &mut self.users,
             Revoked::Client(_) => &mut self.clients,
+            Revoked::Kid(_) => &mut self.kids,
         }
     }
 }
@@ -66,7 +69,13 @@ impl MemoryRevocationList {
         if e.writes >= 1024 {
             let e = &mut *e;
             e.writes = 0;
-            for map in [&mut e.tokens, &mut e.grants, &mut e.users, &mut e.clients] {
+            for map in [
+                &mut e.tokens,
+                &mut e.grants,
+                &mut e.users,
+                &mut e.clients,
+                &mut e.kids,
+            ] {
                 map.retain(|_, (_, until)| *until > now);
             }
         }
@@ -117,12 +126,32 @@ impl RevocationList for MemoryRevocationList {
         };
         Ok(live(&e.tokens, t.jti).is_some()
             || live(&e.grants, t.grant.as_str()).is_some()
+            || live(&e.kids, t.kid.as_str()).is_some()
             || live(&e.users, t.subject).is_some_and(|at| t.issued_at <= at)
             || live(&e.clients, t.client.as_str()).is_some_and(|at| t.issued_at <= at))
     }
 
+    async fn client_revoked_at(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<UnixTime>, RevocationError> {
+        let now = self.clock.now();
+        let e = self.entries.read().map_err(Self::poisoned)?;
+        if e.seq.is_none() {
+            return Err(RevocationError::Lost);
+        }
+        Ok(e.clients
+            .get(client.as_str())
+            .filter(|(_, until)| *until > now)
+            .map(|(at, _)| *at))
+    }
+
     async fn ping(&self) -> Result<(), RevocationError> {
         Ok(())
+    }
+
+    fn written_by_every_writer(&self) -> bool {
+        false
     }
 
     fn describe(&self) -> &'static str {
@@ -134,7 +163,7 @@ impl RevocationList for MemoryRevocationList {
 mod tests {
     use super::*;
     use crate::clock::ShiftedClock;
-    use crate::domain::{ClientId, GrantId, UserId};
+    use crate::domain::{GrantId, Kid, UserId};
 
     fn record(revoked: Revoked, at: UnixTime, until: UnixTime) -> RevocationRecord {
         RevocationRecord {
@@ -151,11 +180,13 @@ mod tests {
         let list = MemoryRevocationList::new(Arc::new(clock.clone()));
         let grant = GrantId::parse("g1").unwrap();
         let client = ClientId::parse("c1").unwrap();
+        let kid = Kid::parse("k1").unwrap();
         let token = |jti, issued_at| TokenRef {
             jti,
             grant: &grant,
             subject: "u1",
             client: &client,
+            kid: &kid,
             issued_at,
         };
         assert!(matches!(
@@ -181,6 +212,13 @@ mod tests {
         assert!(
             !list.is_revoked(&token("j2", now + 1)).await.unwrap(),
             "a token issued after the user's revocation lives"
+        );
+        list.add(&[record(Revoked::Kid(kid.clone()), now, now + 61)], 2)
+            .await
+            .unwrap();
+        assert!(
+            list.is_revoked(&token("j3", now + 5)).await.unwrap(),
+            "signed with a revoked key"
         );
         clock.advance(61);
         assert!(!list.is_revoked(&token("j1", now + 10)).await.unwrap());

@@ -26,7 +26,7 @@ pub mod redis;
 use async_trait::async_trait;
 
 use crate::clock::UnixTime;
-use crate::domain::{ClientId, GrantId};
+use crate::domain::{ClientId, GrantId, Kid};
 use crate::store::{RevocationRecord, RevocationSeq, RevocationStore, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,8 @@ pub struct TokenRef<'a> {
     /// The user, or for client_credentials the client itself.
     pub subject: &'a str,
     pub client: &'a ClientId,
+    /// The key that signed it.
+    pub kid: &'a Kid,
     pub issued_at: UnixTime,
 }
 
@@ -93,10 +95,20 @@ pub trait RevocationList: Send + Sync + 'static {
     /// Whether the view holds every write up to `recorded`, a number read from the
     /// record. Once it does, the view counts as lost whenever it is found behind it.
     async fn holds(&self, recorded: RevocationSeq) -> Result<bool, RevocationError>;
-    /// Whether the token is revoked: by its `jti`, its grant, or a revocation of its user
-    /// or client made at or after it was issued.
+    /// Whether the token is revoked: by its `jti`, its grant, its signing key, or a
+    /// revocation of its user or client made at or after it was issued.
     async fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, RevocationError>;
+    /// When every token of `client` was last revoked (its deletion or disabling), while
+    /// that still matters.
+    async fn client_revoked_at(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<UnixTime>, RevocationError>;
     async fn ping(&self) -> Result<(), RevocationError>;
+    /// Whether every writer of the record writes this view too (Redis), so that it knows
+    /// of revocations this instance could not read from the store. An in-process view
+    /// learns of other processes' writes only from the store.
+    fn written_by_every_writer(&self) -> bool;
     /// How this backend describes itself at start-up and in /readyz.
     fn describe(&self) -> &'static str;
 }

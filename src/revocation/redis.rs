@@ -1,6 +1,6 @@
 //! The Redis view, shared by every instance: one key per revocation
 //! (`<prefix>rev:<kind>:<subject>`, the revocation time as value, expiring `EXAT` the
-//! record's `until`), checked with one `MGET` of the token's four possible keys and the
+//! record's `until`), checked with one `MGET` of the token's five possible keys and the
 //! view's sequence number.
 //!
 //! The sequence number (`<prefix>rev:seq`, never expiring) says the view holds every
@@ -22,6 +22,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::UnixTime;
+use crate::domain::ClientId;
 use crate::store::{RevocationRecord, RevocationSeq};
 
 /// Sets the view's sequence number after a write: ARGV[2] `restore` (the view now holds
@@ -169,6 +170,7 @@ impl RevocationList for RedisRevocationList {
             self.key("grant", t.grant.as_str()),
             self.key("user", t.subject),
             self.key("client", t.client.as_str()),
+            self.key("kid", t.kid.as_str()),
             self.seq_key(),
         ];
         let mut conn = self.conn.clone();
@@ -177,7 +179,7 @@ impl RevocationList for RedisRevocationList {
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        let [token, grant, user, client, seq] = found.as_slice() else {
+        let [token, grant, user, client, kid, seq] = found.as_slice() else {
             return Err(RevocationError::Unavailable("MGET answered short".into()));
         };
         if !self.whole(*seq) {
@@ -188,8 +190,28 @@ impl RevocationList for RedisRevocationList {
         }
         Ok(token.is_some()
             || grant.is_some()
+            || kid.is_some()
             || user.is_some_and(|at| t.issued_at <= at)
             || client.is_some_and(|at| t.issued_at <= at))
+    }
+
+    async fn client_revoked_at(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<UnixTime>, RevocationError> {
+        let mut conn = self.conn.clone();
+        let found: Vec<Option<i64>> = redis::cmd("MGET")
+            .arg(&[self.key("client", client.as_str()), self.seq_key()])
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        let [at, seq] = found.as_slice() else {
+            return Err(RevocationError::Unavailable("MGET answered short".into()));
+        };
+        if !self.whole(*seq) {
+            return Err(RevocationError::Lost);
+        }
+        Ok(*at)
     }
 
     async fn ping(&self) -> Result<(), RevocationError> {
@@ -199,6 +221,10 @@ impl RevocationList for RedisRevocationList {
             .await
             .map(|_| ())
             .map_err(unavailable)
+    }
+
+    fn written_by_every_writer(&self) -> bool {
+        true
     }
 
     fn describe(&self) -> &'static str {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixTime;
-use crate::domain::{ClientId, GrantId, Nonce, Scope};
+use crate::domain::{ClientId, GrantId, Kid, Nonce, Scope};
 
 /// An access token's claims (RFC 9068 §2.2).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -26,6 +26,14 @@ pub struct AccessClaims {
     pub gid: GrantId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<UnixTime>,
+}
+
+/// An access token whose signature checked out: its claims, and the key that signed it
+/// (which a revocation may name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAccess {
+    pub claims: AccessClaims,
+    pub kid: Kid,
 }
 
 /// An ID token's claims (OIDC Core §2).

@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde::Serialize;
 
 use super::TokenError;
-use super::claims::{AccessClaims, IdClaims};
+use super::claims::{AccessClaims, IdClaims, VerifiedAccess};
 use super::keyset::KeySet;
 use crate::clock::UnixTime;
 use crate::crypto::b64url;
@@ -84,7 +84,7 @@ pub fn verify_access(
     token: &str,
     issuer: &str,
     now: UnixTime,
-) -> Result<AccessClaims, TokenError> {
+) -> Result<VerifiedAccess, TokenError> {
     if token.len() > MAX_JWT_LEN {
         return Err(TokenError::Invalid("too long"));
     }
@@ -98,16 +98,16 @@ pub fn verify_access(
         out.copy_from_slice(ctx.finish().as_ref());
         out
     };
-    let claims = match keys.verified.get(&digest) {
-        Some(claims) => claims,
+    let verified = match keys.verified.get(&digest) {
+        Some(verified) => verified,
         None => {
-            let claims = verify_signature_and_claims(keys, token, issuer)?;
-            keys.verified.insert(digest, claims.clone());
-            claims
+            let verified = verify_signature_and_claims(keys, token, issuer)?;
+            keys.verified.insert(digest, verified.clone());
+            verified
         }
     };
-    check_times(&claims, now)?;
-    Ok(claims)
+    check_times(&verified.claims, now)?;
+    Ok(verified)
 }
 
 /// Everything about a token that does not depend on the time.
@@ -115,7 +115,7 @@ fn verify_signature_and_claims(
     keys: &KeySet,
     token: &str,
     issuer: &str,
-) -> Result<AccessClaims, TokenError> {
+) -> Result<VerifiedAccess, TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
         return Err(TokenError::Invalid("typ"));
@@ -144,7 +144,10 @@ fn verify_signature_and_claims(
     if claims.aud != issuer {
         return Err(TokenError::Invalid("audience"));
     }
-    Ok(claims)
+    Ok(VerifiedAccess {
+        claims,
+        kid: key.kid.clone(),
+    })
 }
 
 fn check_times(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
@@ -208,7 +211,10 @@ mod tests {
         let keys = keys();
         let now = 1_800_000_000;
         let token = mint_access(&keys, SigningAlg::Es256, &claims(now)).unwrap();
-        assert_eq!(verify_access(&keys, &token, ISS, now).unwrap(), claims(now));
+        assert_eq!(
+            verify_access(&keys, &token, ISS, now).unwrap().claims,
+            claims(now)
+        );
         // Second time from the cache, and still subject to the clock.
         assert!(verify_access(&keys, &token, ISS, now + 1).is_ok());
         assert!(verify_access(&keys, &token, ISS, now + 600).is_err());
@@ -223,7 +229,10 @@ mod tests {
             let token = mint_access(&keys, alg, &claims(now)).unwrap();
             let header = jsonwebtoken::decode_header(&token).unwrap();
             assert_eq!(header.alg, jwt_algorithm(alg));
-            assert_eq!(verify_access(&keys, &token, ISS, now).unwrap(), claims(now));
+            assert_eq!(
+                verify_access(&keys, &token, ISS, now).unwrap().claims,
+                claims(now)
+            );
         }
         assert!(matches!(
             mint_access(&keys, SigningAlg::Rs256, &claims(now)),

@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::claims::AccessClaims;
+use super::claims::VerifiedAccess;
 
 pub struct VerifiedCache {
-    entries: RwLock<HashMap<[u8; 32], AccessClaims>>,
+    entries: RwLock<HashMap<[u8; 32], VerifiedAccess>>,
     capacity: usize,
 }
 
@@ -25,18 +25,18 @@ impl VerifiedCache {
         }
     }
 
-    pub fn get(&self, digest: &[u8; 32]) -> Option<AccessClaims> {
+    pub fn get(&self, digest: &[u8; 32]) -> Option<VerifiedAccess> {
         self.entries.read().ok()?.get(digest).cloned()
     }
 
-    pub fn insert(&self, digest: [u8; 32], claims: AccessClaims) {
+    pub fn insert(&self, digest: [u8; 32], verified: VerifiedAccess) {
         if let Ok(mut map) = self.entries.write() {
             // Wholesale clearing keeps this bounded without bookkeeping; a full cache
             // means only that the next verifications are done the slow way again.
             if map.len() >= self.capacity {
                 map.clear();
             }
-            map.insert(digest, claims);
+            map.insert(digest, verified);
         }
     }
 }

@@ -1,14 +1,14 @@
 //! Postgres faults change nothing: while the test's own database refuses connections,
 //! everything that needs it answers 503 with `Retry-After` (a page for people), nothing
 //! is written, and afterwards the same refresh token and the same code still work, with
-//! no restart.
+//! no restart. Introspecting an access token needs none of it, and goes on.
 
 use serde_json::Value;
 use sqlx::Connection as _;
 
 use crate::helpers::{
     Backend, PASSWORD, PG_ADMIN_URL, TestApp, assert_oauth_error, csrf_of, form_of, location,
-    query_param, spawn_app,
+    query_param, sigil, spawn_app, spawn_app_with,
 };
 
 /// Makes the app's database refuse connections (and drops the ones it has), or lets
@@ -119,4 +119,60 @@ async fn postgres_outage_answers_503_and_changes_nothing() {
     );
     let res = app.login(&params, "alice", PASSWORD).await;
     assert!(query_param(&location(&res), "code").is_some());
+}
+
+/// Through an outage, a resource server this instance has heard from still introspects
+/// access tokens, correctly: live ones active, revoked ones not, past the point where the
+/// key rows went stale. A caller never seen before, and one disabled before the outage
+/// (after this instance last read it), are not believed: 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_introspection_still_answers() {
+    let app = spawn_app_with(Backend::Postgres, |env| {
+        env.push(("SIGIL_KEY_POLL_MS".into(), "100".into()));
+    })
+    .await;
+    let client = app.confidential().await;
+    let resource_server = app.confidential().await;
+    let stranger = app.confidential().await;
+    let disabled = app.confidential().await;
+    let issue = || async {
+        app.client_credentials(&client, "read").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (live, revoked) = (issue().await, issue().await);
+    assert_eq!(app.revoke(&client, &revoked).await.status(), 200);
+    for caller in [&resource_server, &disabled] {
+        assert!(app.is_active(caller, &live).await);
+    }
+    let out = sigil(&app.env, &["clients", "disable", &disabled.id], None);
+    assert!(out.status.success(), "{out:?}");
+
+    block_database(&app, true).await;
+    // Five poll intervals and more: the key rows are stale too.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    assert!(app.is_active(&resource_server, &live).await);
+    assert!(!app.is_active(&resource_server, &revoked).await);
+    for caller in [&stranger, &disabled] {
+        let res = app
+            .post_as("/introspect", caller, &[("token", &live)])
+            .await;
+        assert_oauth_error(res, 503, "temporarily_unavailable").await;
+    }
+    // A wrong secret is still wrong.
+    let mut forger = resource_server.clone();
+    forger.secret = Some("not-the-secret-at-all".into());
+    let res = app
+        .post_as("/introspect", &forger, &[("token", &live)])
+        .await;
+    assert_oauth_error(res, 401, "invalid_client").await;
+
+    block_database(&app, false).await;
+    assert!(app.is_active(&resource_server, &live).await);
+    let res = app
+        .post_as("/introspect", &disabled, &[("token", &live)])
+        .await;
+    assert_oauth_error(res, 401, "invalid_client").await;
 }

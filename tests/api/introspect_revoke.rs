@@ -127,7 +127,7 @@ async fn redis_ttl(app: &TestApp, jti: &str) -> i64 {
 /// the clock-skew margin (60 s): in the record, and in the view (still there just before
 /// that, gone, not kept forever, just after).
 async fn a_revocation_lives_exactly_as_long_as_its_token(backend: Backend) {
-    use sigil::domain::{ClientId, GrantId};
+    use sigil::domain::{ClientId, GrantId, Kid};
     use sigil::revocation::TokenRef;
     use sigil::store::Revoked;
 
@@ -163,11 +163,13 @@ async fn a_revocation_lives_exactly_as_long_as_its_token(backend: Backend) {
         Backend::Sqlite => {
             let grant = GrantId::parse(claims["gid"].as_str().unwrap()).unwrap();
             let client_id = ClientId::parse(&client.id).unwrap();
+            let kid = Kid::parse(jwt_part(token, 0)["kid"].as_str().unwrap()).unwrap();
             let as_token = TokenRef {
                 jti,
                 grant: &grant,
                 subject: &client.id,
                 client: &client_id,
+                kid: &kid,
                 issued_at: claims["iat"].as_i64().unwrap(),
             };
             let list = &app.services.revocation;

@@ -235,6 +235,8 @@ pub enum Revoked {
     User(UserId),
     /// Every token of a client issued at or before the revocation.
     Client(ClientId),
+    /// Every token signed with a key: `keys revoke`.
+    Kid(Kid),
 }
 
 impl Revoked {
@@ -244,6 +246,7 @@ impl Revoked {
             Self::Grant(_) => "grant",
             Self::User(_) => "user",
             Self::Client(_) => "client",
+            Self::Kid(_) => "kid",
         }
     }
 
@@ -253,6 +256,7 @@ impl Revoked {
             Self::Grant(id) => id.as_str(),
             Self::User(id) => id.as_str(),
             Self::Client(id) => id.as_str(),
+            Self::Kid(kid) => kid.as_str(),
         }
     }
 }

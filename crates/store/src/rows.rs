@@ -280,6 +280,7 @@ impl TryFrom<RevocationRow> for RevocationRecord {
             "client" => {
                 Revoked::Client(parsed("revocations.subject", ClientId::parse(&r.subject))?)
             }
+            "kid" => Revoked::Kid(parsed("revocations.subject", Kid::parse(&r.subject))?),
             _ => return Err(corrupt("revocations.kind", "unknown kind")),
         };
         Ok(Self {

@@ -48,7 +48,7 @@ pub struct TestClient {
     pub secret: Option<String>,
 }
 
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     sigil::crypto::random_id()
         .unwrap()
         .to_lowercase()

@@ -1,11 +1,12 @@
 //! The signing-key lifecycle, driven through the real CLI against running instances:
 //! rotation without a single failed verification at a resource server that caches JWKS,
 //! revocation reaching every instance within 2 s, rewrapping under a new master key, RSA
-//! import verified by an independent JWT library, the schedule, and refusals that change
-//! nothing.
+//! import verified by an independent JWT library, the schedule, refusals that change
+//! nothing, and keys that cannot be read.
 
 mod algorithms;
 mod lifecycle;
+mod outage;
 mod refusals;
 
 use std::time::{Duration, Instant};

@@ -5,6 +5,8 @@
 //! It sits below the protocols and above what they use: nothing here knows OAuth's
 //! error codes or any HTTP type.
 
+pub mod known_clients;
+
 use std::sync::Arc;
 
 use crate::audit::Actor;
@@ -12,12 +14,13 @@ use crate::clock::Clock;
 use crate::clock::UnixTime;
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
+use crate::domain::ClientId;
 use crate::domain::MAX_TOKEN_TTL;
 use crate::keys::propagation::Notifier;
 use crate::keys::{KeyRing, KeysError, Policy};
 use crate::limits::Limiter;
 use crate::revocation::{RevocationError, RevocationList, TokenRef};
-use crate::store::{RevocationRecord, Revoked, Store, StoreError};
+use crate::store::{ClientRecord, RevocationRecord, Revoked, Store, StoreError};
 use crate::token::claims::AccessClaims;
 use crate::token::jwt;
 
@@ -38,6 +41,8 @@ pub struct Services {
     /// Held while restoring the revocation view, so concurrent requests that find it
     /// incomplete restore it once.
     pub restoring: tokio::sync::Mutex<()>,
+    /// The client records last read, for introspection through a store outage only.
+    pub known_clients: known_clients::KnownClients,
 }
 
 /// Why a token's state cannot be told right now: every caller answers 503, never "valid".
@@ -63,7 +68,7 @@ impl From<crate::revocation::RevokeError> for Unavailable {
 impl Services {
     /// The one check of an access token, behind /introspect, /userinfo and /revoke: its
     /// signature and claims (a JWT of ours, for us, unexpired, under a key still
-    /// published), then the revocation list. `None` for anything not live. An error when
+    /// published), then the revocation list (which names revoked keys too). `None` for anything not live. An error when
     /// the keys or the revocation list cannot be trusted to answer, which every caller
     /// must treat as "unknown", never as live (fail closed).
     pub async fn live_access_token(
@@ -71,19 +76,30 @@ impl Services {
         token: &str,
     ) -> Result<Option<AccessClaims>, Unavailable> {
         let now = self.clock.now();
-        let keys = self.keys.current()?;
-        let claims = match jwt::verify_access(&keys, token, &self.config.issuer, now) {
-            Ok(claims) => claims,
+        let keys = match self.keys.current() {
+            Ok(keys) => keys,
+            // Keys unread for too long may include one revoked since. A view that every
+            // writer updates itself names that kid anyway, so it still vouches; a view
+            // that learns from the store as the keys do cannot.
+            Err(KeysError::Stale(_)) if self.revocation.written_by_every_writer() => {
+                self.keys.last()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let verified = match jwt::verify_access(&keys, token, &self.config.issuer, now) {
+            Ok(verified) => verified,
             Err(e) => {
                 tracing::debug!(error = %e, "access token refused");
                 return Ok(None);
             }
         };
+        let claims = verified.claims;
         let token = TokenRef {
             jti: &claims.jti,
             grant: &claims.gid,
             subject: &claims.sub,
             client: &claims.client_id,
+            kid: &verified.kid,
             issued_at: claims.iat,
         };
         if self.is_revoked(&token).await? {
@@ -117,6 +133,38 @@ impl Services {
             "revocation view restored from the record"
         );
         Ok(())
+    }
+
+    /// A client as the store gives it, remembered for [`Self::last_known_client`].
+    pub async fn client(&self, id: &ClientId) -> Result<Option<ClientRecord>, StoreError> {
+        let found = self.store.client(id).await?;
+        self.known_clients
+            .remember(id, found.as_ref(), self.clock.now());
+        Ok(found)
+    }
+
+    /// The record of `id` this instance last read, to stand in for the store while it
+    /// cannot be read: only if read recently (see [`known_clients`]) and after the
+    /// client's latest revocation, so a client disabled or deleted meanwhile is not
+    /// believed. `None` when no record can stand in; an error when the revocation view
+    /// cannot say.
+    pub async fn last_known_client(
+        &self,
+        id: &ClientId,
+    ) -> Result<Option<ClientRecord>, Unavailable> {
+        let Some((record, read_at)) = self.known_clients.last_read(id, self.clock.now()) else {
+            return Ok(None);
+        };
+        let revoked_at = match self.revocation.client_revoked_at(id).await {
+            Err(RevocationError::Lost) => {
+                self.restore_revocations().await?;
+                self.revocation.client_revoked_at(id).await?
+            }
+            other => other?,
+        };
+        // Times are whole seconds: a read in the same second as a revocation may have
+        // come before it.
+        Ok(revoked_at.is_none_or(|at| read_at > at).then_some(record))
     }
 
     /// Revokes: the record first, then the view. A failed view write fails the call, and

@@ -7,3 +7,9 @@ CREATE TABLE revocation_sequence (
     seq BIGINT NOT NULL
 );
 INSERT INTO revocation_sequence (id, seq) VALUES (1, 0);
+
+-- A revoked signing key is recorded like any other revocation, so every view learns it
+-- with the rest: its tokens are dead even where the key rows cannot be read.
+ALTER TABLE revocations DROP CONSTRAINT revocations_kind_check;
+ALTER TABLE revocations ADD CONSTRAINT revocations_kind_check
+    CHECK (kind IN ('token', 'grant', 'user', 'client', 'kid'));
