@@ -46,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(h["typ"], "at+jwt");
     assert_eq!(h["kid"], signer.kid.as_str());
     assert!(h.get("crit").is_none());
-    assert_eq!(verified.kid, signer.kid, "the key that verified is the one named");
+    assert_eq!(
+        verified.kid, signer.kid,
+        "the key that verified is the one named"
+    );
     assert_eq!(verified.claims.iss, ISSUER);
     assert!(verified.claims.exp > NOW);
     let c: Value = serde_json::from_slice(claims).expect("accepted claims are JSON");
