@@ -27,8 +27,15 @@ macro_rules! generated_id {
 
             /// The identifier for 128 random bits, in the shape sigil generates
             /// (22 base64url characters). The randomness is the caller's to supply.
-            pub fn from_random(bytes: [u8; 16]) -> Self {
+            pub fn from_random(mut bytes: [u8; 16]) -> Self {
                 use base64::Engine as _;
+                // A leading '-' reads as an option on a command line (`sigil clients
+                // delete -N…`): the first character is kept to letters and digits (the
+                // top six bits at 62 or 63 lose their top bit), at the cost of a sliver of
+                // one bit of the 128.
+                if bytes[0] >> 2 >= 62 {
+                    bytes[0] &= 0x7f;
+                }
                 Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
             }
 
@@ -120,6 +127,20 @@ mod tests {
         let id = UserId::from_random([0xff; 16]);
         assert_eq!(id.as_str().len(), 22);
         assert_eq!(UserId::parse(id.as_str()), Ok(id));
+    }
+
+    #[test]
+    fn random_ids_never_start_like_an_option() {
+        for first in 0..=255u8 {
+            let mut bytes = [0x5a; 16];
+            bytes[0] = first;
+            let id = ClientId::from_random(bytes);
+            let lead = id.as_str().chars().next().unwrap();
+            assert!(lead.is_ascii_alphanumeric(), "{first:#x} gives {id}");
+        }
+        // Everything else is left as it was.
+        assert_eq!(ClientId::from_random([0x5a; 16]).as_str().len(), 22);
+        assert!(ClientId::from_random([0xf4; 16]).as_str().starts_with('9'));
     }
 
     #[test]
