@@ -1,0 +1,563 @@
+#!/usr/bin/env python3
+"""sigil's benchmark, side by side with a certified peer, in one run.
+
+Every scenario runs against sigil on the embedded default and on Postgres + Redis, and
+against panva's oidc-provider (in memory) where it has the same thing to offer. The load
+comes from other processes on the same cores: wrk for the scenarios that drive a server
+as hard as it goes, and `bench-tool probe` for introspection at a fixed rate during the
+login flood. Each server runs alone while it is measured.
+
+Every scenario first runs a warm-up that checks each response body (a real token,
+`"active":true`, a code), so an error or a miss can never be counted as throughput. Then
+three passes at each connection count; the table gives the median pass (by throughput).
+
+    benches/run                 # everything; writes BENCHMARKS.md and benches/chart.svg
+    benches/run --quick         # one short pass each, for a look while working
+    benches/run --only introspect_10k --servers postgres
+
+Results also go to benches/results/<date>.json.
+"""
+
+import argparse
+import base64
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import report
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCHES = os.path.join(ROOT, "benches")
+WRK = os.path.join(BENCHES, "wrk")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+# SIGIL_BIN measures another build (a baseline) with this harness.
+SIGIL = os.environ.get("SIGIL_BIN", os.path.join(TARGET, "release", "sigil"))
+TOOL = os.path.join(TARGET, "release", "examples", "bench-tool")
+REDIRECT = "http://127.0.0.1/callback"
+PASSWORD = "correct horse battery staple"
+DISTINCT = 10_000
+# Refresh families per connection: each request takes one family's token and its response
+# puts the successor back, so twice as many families as connections keeps every
+# connection busy.
+FAMILIES_PER_CONN = 2
+
+SCENARIOS = {
+    # name: (what it measures, the connection counts, who offers it)
+    "issue": "client_credentials issuance",
+    "introspect_hot": "introspection, one hot token",
+    "introspect_10k": f"introspection, {DISTINCT:,} distinct live tokens",
+    "refresh": "refresh rotation (two families per connection)",
+    "login": "browser login (argon2-bound), /introspect probed at 1 000/s alongside",
+    "jwks": "JWKS",
+}
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def basic(client_id, secret):
+    raw = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(secret)}"
+    return "Basic " + base64.b64encode(raw.encode()).decode()
+
+
+def pkce():
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class Browser:
+    """Just enough of a browser: a cookie jar, forms, redirects followed by hand."""
+
+    def __init__(self, base):
+        self.base = urllib.parse.urlsplit(base)
+        self.cookies = {}
+
+    def request(self, method, url, form=None, headers=None):
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(self.base.geturl(), url))
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        path = target.path + (f"?{target.query}" if target.query else "")
+        conn.request(method, path, body=body, headers=h)
+        res = conn.getresponse()
+        text = res.read().decode("utf-8", "replace")
+        for raw in res.headers.get_all("Set-Cookie") or []:
+            name, _, rest = raw.partition("=")
+            value = rest.split(";", 1)[0]
+            if "max-age=0" in raw.lower() or value == "":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        conn.close()
+        return res.status, {k.lower(): v for k, v in res.getheaders()}, text
+
+    def post_json(self, url, form, auth):
+        status, _, text = self.request("POST", url, form, {"Authorization": auth})
+        if status != 200:
+            raise RuntimeError(f"POST {url}: {status} {text[:300]}")
+        return json.loads(text)
+
+
+class RssSampler:
+    """Samples a process's resident set every 50 ms; `peak` is the highest seen."""
+
+    def __init__(self, pid):
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_kib(self.pid))
+            self._stop.wait(0.05)
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+class Server:
+    name = "?"
+    label = "?"
+
+    def __init__(self):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def wait_ready(self, path):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", path)
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.label} did not become ready")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def issue(self, scope="read", resource=None):
+        form = {"grant_type": "client_credentials", "scope": scope}
+        if resource:
+            form["resource"] = resource
+        return Browser(self.base).post_json(self.token_path, form, self.auth)["access_token"]
+
+
+class Sigil(Server):
+    token_path, introspect_path, jwks_path, login_path = (
+        "/token",
+        "/introspect",
+        "/jwks.json",
+        "/login",
+    )
+    offers = set(SCENARIOS)
+
+    def __init__(self, backend):
+        super().__init__()
+        self.backend = backend
+        self.name = f"sigil-{backend}"
+        self.label = {"embedded": "sigil, embedded", "postgres": "sigil, Postgres + Redis"}[backend]
+        self.dir = tempfile.mkdtemp(prefix="sigil-bench-")
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "SIGIL_LISTEN": f"127.0.0.1:{self.port}",
+            "SIGIL_ISSUER": self.base,
+            "SIGIL_SQLITE_PATH": os.path.join(self.dir, "sigil.db"),
+            "SIGIL_MASTER_KEY_FILE": os.path.join(self.dir, "master.key"),
+            "SIGIL_ACCESS_TOKEN_TTL": "3600",
+            "SIGIL_LOG": os.environ.get("SIGIL_LOG", "warn"),
+        }
+        if backend == "postgres":
+            self.db = f"sigil_bench_{os.getpid()}"
+            subprocess.run(
+                ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {self.db}"],
+                check=True,
+            )
+            self.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{self.db}"
+            self.env["REDIS_URL"] = "redis://127.0.0.1:6379"
+            self.env["SIGIL_REDIS_PREFIX"] = f"sigil-bench-{os.getpid()}:"
+
+    def cli(self, *args, stdin=None):
+        out = subprocess.run(
+            [SIGIL, *args], env=self.env, input=stdin, capture_output=True, text=True
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"sigil {' '.join(args)}: {out.stderr}")
+        return json.loads(out.stdout) if "--json" in args else out.stdout
+
+    def start(self):
+        self.cli("migrate", "--json")
+        client = self.cli(
+            "clients", "create", "--name", "bench", "--redirect-uri", REDIRECT,
+            "--grant-types", "client_credentials,authorization_code,refresh_token",
+            "--scopes", "openid read", "--json",
+        )
+        self.client_id, self.secret = client["client_id"], client["client_secret"]
+        self.auth = basic(self.client_id, self.secret)
+        self.cli("users", "create", "--username", "bench", "--password-stdin", "--json", stdin=PASSWORD)
+        self.proc = subprocess.Popen([SIGIL, "serve"], env=self.env)
+        self.wait_ready("/healthz")
+
+    def stop(self):
+        super().stop()
+        if self.backend == "postgres":
+            subprocess.run(
+                ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c",
+                 f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)"],
+                check=False,
+            )
+            pattern = f"{self.env['SIGIL_REDIS_PREFIX']}*"
+            keys = subprocess.run(
+                ["redis-cli", "-h", "127.0.0.1", "--scan", "--pattern", pattern],
+                capture_output=True, text=True, check=False,
+            ).stdout.split()
+            for i in range(0, len(keys), 500):
+                subprocess.run(["redis-cli", "-h", "127.0.0.1", "DEL", *keys[i:i + 500]],
+                               capture_output=True, check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def authorize_query(self, challenge):
+        return urllib.parse.urlencode({
+            "response_type": "code", "client_id": self.client_id, "redirect_uri": REDIRECT,
+            "scope": "openid read", "state": "bench", "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        })
+
+    def login_form(self):
+        """A login form as a browser holds it: the CSRF cookie and the form's fields."""
+        browser = Browser(self.base)
+        _, challenge = pkce()
+        query = self.authorize_query(challenge)
+        status, _, html = browser.request("GET", f"/authorize?{query}")
+        if status != 200:
+            raise RuntimeError(f"GET /authorize: {status}")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        form = dict(urllib.parse.parse_qsl(query))
+        form.update({"csrf_token": csrf, "username": "bench", "password": PASSWORD})
+        cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+        return browser, form, cookie
+
+    def refresh_families(self, count):
+        browser, form, _ = self.login_form()
+        status, headers, _ = browser.request("POST", "/login", form)
+        if status not in (302, 303):
+            raise RuntimeError(f"POST /login: {status}")
+        tokens = []
+        for _ in range(count):
+            verifier, challenge = pkce()
+            status, headers, _ = browser.request("GET", f"/authorize?{self.authorize_query(challenge)}")
+            code = urllib.parse.parse_qs(urllib.parse.urlsplit(headers.get("location", "")).query)["code"][0]
+            body = browser.post_json(self.token_path, {
+                "grant_type": "authorization_code", "code": code,
+                "redirect_uri": REDIRECT, "code_verifier": verifier,
+            }, self.auth)
+            tokens.append(body["refresh_token"])
+        return tokens
+
+
+class Peer(Server):
+    name = "oidc-provider"
+    label = "oidc-provider 9"
+    token_path, introspect_path, jwks_path = "/token", "/token/introspection", "/jwks"
+    offers = {"issue", "introspect_hot", "introspect_10k", "refresh", "jwks"}
+
+    def start(self):
+        self.client_id, self.secret = "bench", secrets.token_urlsafe(32)
+        self.auth = basic(self.client_id, self.secret)
+        env = dict(os.environ, PORT=str(self.port), SECRET=self.secret, NODE_ENV="production")
+        self.proc = subprocess.Popen(
+            ["node", "server.js"], cwd=os.path.join(BENCHES, "peer"), env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.wait_ready("/.well-known/openid-configuration")
+
+    def refresh_families(self, count):
+        tokens = []
+        for _ in range(count):
+            browser = Browser(self.base)
+            verifier, challenge = pkce()
+            url = "/auth?" + urllib.parse.urlencode({
+                "response_type": "code", "client_id": self.client_id, "redirect_uri": REDIRECT,
+                "scope": "openid offline_access read", "prompt": "consent",
+                "code_challenge": challenge, "code_challenge_method": "S256",
+                "resource": "urn:bench:opaque",
+            })
+            method, form = "GET", None
+            for _ in range(12):
+                status, headers, html = browser.request(method, url, form)
+                location = headers.get("location")
+                if location and location.startswith(REDIRECT):
+                    break
+                if location:
+                    method, url, form = "GET", location, None
+                    continue
+                action = re.search(r'<form[^>]*action="([^"]+)"', html).group(1)
+                form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+                if form.get("prompt") == "login":
+                    form.update({"login": "bench", "password": PASSWORD})
+                method, url = "POST", action
+            else:
+                raise RuntimeError("the peer's login did not finish")
+            code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
+            body = browser.post_json(self.token_path, {
+                "grant_type": "authorization_code", "code": code,
+                "redirect_uri": REDIRECT, "code_verifier": verifier,
+            }, self.auth)
+            tokens.append(body["refresh_token"])
+        return tokens
+
+
+def wrk(script, server, conns, seconds, env):
+    args = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", script, server.base]
+    out = subprocess.run(args, cwd=WRK, env=dict(os.environ, **env), capture_output=True, text=True)
+    for prefix in ("RESULT ", "CHECK "):
+        for line in out.stdout.splitlines():
+            if line.startswith(prefix):
+                return json.loads(line[len(prefix):])
+    raise RuntimeError(f"wrk gave no result: {out.stdout}\n{out.stderr}")
+
+
+class Scenario:
+    """What one scenario needs from a server: the wrk script, its environment, and what
+    every warm-up response must contain. `fresh()` re-prepares state a run used up."""
+
+    def __init__(self, name, server, tokens_dir):
+        self.name, self.server, self.tokens_dir = name, server, tokens_dir
+        self.env = {"AUTH": server.auth}
+        s = server
+        if name == "issue":
+            self.script, self.expect = "issue.lua", '"access_token":"'
+            body = "grant_type=client_credentials&scope=read"
+            self.env.update(TOKEN_PATH=s.token_path, BODY=body)
+        elif name in ("introspect_hot", "introspect_10k"):
+            self.script, self.expect = "introspect.lua", '"active":true'
+            count = 1 if name == "introspect_hot" else DISTINCT
+            resource = "urn:bench:opaque" if isinstance(s, Peer) else None
+            log(f"  issuing {count} tokens to introspect")
+            path = os.path.join(tokens_dir, f"{s.name}-{name}.txt")
+            with open(path, "w") as f:
+                f.writelines(t + "\n" for t in issue_many(s, count, resource))
+            self.env.update(INTROSPECT_PATH=s.introspect_path, TOKENS=path)
+        elif name == "refresh":
+            self.script, self.expect = "refresh.lua", '"refresh_token":"'
+            self.env.update(TOKEN_PATH=s.token_path)
+        elif name == "login":
+            self.script, self.expect = "login.lua", "code="
+            _, form, cookie = s.login_form()
+            self.env.update(LOGIN_PATH=s.login_path, BODY=urllib.parse.urlencode(form), COOKIE=cookie)
+        elif name == "jwks":
+            self.script, self.expect = "jwks.lua", '"keys":['
+            self.env.update(JWKS_PATH=s.jwks_path)
+
+    def fresh(self, conns):
+        if self.name == "refresh":
+            families = FAMILIES_PER_CONN * conns
+            log(f"  making {families} refresh-token families")
+            path = os.path.join(self.tokens_dir, f"{self.server.name}-families.txt")
+            with open(path, "w") as f:
+                f.writelines(t + "\n" for t in self.server.refresh_families(families))
+            self.env["TOKENS"] = path
+        return self.env
+
+
+def issue_many(server, count, resource):
+    """`count` access tokens, issued over a few connections at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda _: server.issue(resource=resource), range(count)))
+
+
+def argon2_floor():
+    """Logins per second the cores could do if they did nothing but hash: cores divided by
+    the time of one hash at sigil's configured parameters, measured now."""
+    out = subprocess.run([TOOL, "hash-time"], capture_output=True, text=True, check=True)
+    seconds = json.loads(out.stdout)["seconds_per_hash"]
+    return os.cpu_count() / seconds, seconds
+
+
+def probe(server, token, rate, seconds):
+    """Introspection at a fixed rate while something else loads the server."""
+    return subprocess.Popen(
+        [TOOL, "probe", "--url", server.base + server.introspect_path, "--auth", server.auth,
+         "--token", token, "--rate", str(rate), "--seconds", str(seconds)],
+        stdout=subprocess.PIPE, text=True,
+    )
+
+
+def measure(scenario, conns, seconds, passes):
+    server = scenario.server
+    runs = []
+    for _ in range(passes):
+        env = scenario.fresh(conns)
+        prober = None
+        if scenario.name == "login":
+            prober = probe(server, server.issue(), 1000, seconds)
+        with RssSampler(server.proc.pid) as rss:
+            result = wrk(scenario.script, server, conns, seconds, env)
+        if prober:
+            result["probe"] = json.loads(prober.communicate()[0])
+        # Only answers that were right count: an error is never throughput.
+        good = result["requests"] - result["errors"] - result["non_2xx"]
+        result["rate"] = max(good, 0) / (result["duration_us"] / 1e6)
+        result["rss_peak_kib"] = rss.peak
+        runs.append(result)
+        log(f"    {conns:>3} conns: {result['rate']:>9.0f}/s  p99 {result['p99_us'] / 1000:.2f} ms"
+            f"  errors {result['errors'] + result['non_2xx']}")
+    runs.sort(key=lambda r: r["rate"])
+    median = runs[len(runs) // 2]
+    median["passes"] = [round(r["rate"]) for r in runs]
+    return median
+
+
+def warm_up(scenario, seconds):
+    env = dict(scenario.fresh(4), SCENARIO=scenario.script, EXPECT=scenario.expect)
+    check = wrk("check.lua", scenario.server, 4, seconds, env)
+    if check["bad"] or not check["ok"]:
+        raise RuntimeError(f"{scenario.server.label} {scenario.name}: warm-up failed: {check}")
+    log(f"  warm-up: {check['ok']} responses checked")
+
+
+def run_server(server, wanted, args, tokens_dir):
+    results = {"label": server.label, "scenarios": {}}
+    log(f"== {server.label}")
+    server.start()
+    try:
+        time.sleep(1)
+        results["rss_idle_kib"] = rss_kib(server.proc.pid)
+        for name in wanted:
+            if name not in server.offers:
+                continue
+            log(f"- {name}")
+            scenario = Scenario(name, server, tokens_dir)
+            warm_up(scenario, 1 if args.quick else 3)
+            results["scenarios"][name] = {
+                str(c): measure(scenario, c, args.seconds, args.passes) for c in args.conns
+            }
+            results["scenarios"][name]["rss_after_kib"] = rss_kib(server.proc.pid)
+        results["rss_end_kib"] = rss_kib(server.proc.pid)
+    finally:
+        server.stop()
+    return results
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024),
+        "os": platform.platform(),
+        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0],
+        "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="one 3-second pass per scenario")
+    p.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    p.add_argument("--servers", default="embedded,postgres,peer")
+    p.add_argument("--conns", default="16,64")
+    p.add_argument("--label", default="", help="a name for this run in the results file")
+    p.add_argument("--no-write", action="store_true", help="leave BENCHMARKS.md as it is")
+    args = p.parse_args()
+    args.seconds, args.passes = (3, 1) if args.quick else (10, 3)
+    args.conns = [int(c) for c in args.conns.split(",")]
+    wanted = [s for s in args.only.split(",") if s]
+    for s in wanted:
+        if s not in SCENARIOS:
+            p.error(f"unknown scenario {s}; one of {', '.join(SCENARIOS)}")
+
+    run = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "label": args.label,
+        "command": " ".join(["benches/run", *sys.argv[1:]]),
+        "machine": machine(),
+        "quick": args.quick,
+        "servers": {},
+    }
+    if "login" in wanted:
+        floor, seconds = argon2_floor()
+        run["argon2"] = {"seconds_per_hash": seconds, "floor_per_s": floor}
+        log(f"argon2 floor: {floor:.1f} logins/s ({seconds * 1000:.1f} ms a hash)")
+    with tempfile.TemporaryDirectory(prefix="sigil-bench-tokens-") as tokens_dir:
+        for key in args.servers.split(","):
+            server = Peer() if key == "peer" else Sigil(key)
+            run["servers"][server.name] = run_server(server, wanted, args, tokens_dir)
+
+    os.makedirs(os.path.join(BENCHES, "results"), exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M")
+    path = os.path.join(BENCHES, "results", f"{stamp}{'-' + args.label if args.label else ''}.json")
+    with open(path, "w") as f:
+        json.dump(run, f, indent=1)
+    log(f"results: {os.path.relpath(path, ROOT)}")
+    print(report.table(run))
+    if not args.no_write and not args.quick:
+        report.write(run, ROOT)
+
+
+if __name__ == "__main__":
+    main()
