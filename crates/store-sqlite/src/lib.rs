@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sigil_store::StoreError;
+use sigil_domain::UnixTime;
+use sigil_store::{Digest, NewRefreshToken, Redemption, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub struct SqliteStore {
@@ -36,6 +37,60 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Self { pool })
+    }
+
+    /// Rotates a refresh token in one transaction: only a current token of a live family
+    /// rotates, and of concurrent rotations exactly one sees a row updated; the successor,
+    /// the links to it and the grant's access expiry are written only by that one.
+    async fn rotate(
+        &self,
+        spent: &Digest,
+        new: &NewRefreshToken,
+        now: UnixTime,
+        access_expires_at: UnixTime,
+        retried: Option<&Digest>,
+    ) -> Result<Redemption, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rotated = sqlx::query_file!(
+            "../store/sql/grants/rotate_refresh.sql",
+            now,
+            &spent[..],
+            new.grant_id.as_str(),
+            &new.token_hash[..],
+        )
+        .execute(&mut *tx)
+        .await?;
+        if rotated.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(Redemption::Replayed);
+        }
+        sqlx::query_file!(
+            "../store/sql/grants/insert_refresh.sql",
+            &new.token_hash[..],
+            new.grant_id.as_str(),
+            new.issued_at,
+            new.expires_at,
+        )
+        .execute(&mut *tx)
+        .await?;
+        if let Some(retried) = retried {
+            sqlx::query_file!(
+                "../store/sql/grants/set_replaced_by.sql",
+                &new.token_hash[..],
+                &retried[..],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query_file!(
+            "../store/sql/grants/set_access_expiry.sql",
+            access_expires_at,
+            new.grant_id.as_str(),
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Redemption::Redeemed)
     }
 
     /// SQLite has no SQLSTATE; its message is the only sign of a missing table.

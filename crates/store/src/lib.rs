@@ -114,6 +114,9 @@ pub trait ClientStore: Send + Sync {
         disabled: bool,
         now: UnixTime,
     ) -> Result<(), StoreError>;
+    /// A number that moves with every change to an existing client (deletion, disabling
+    /// or enabling), in the same transaction: what a cache of client records polls.
+    async fn clients_changed(&self) -> Result<i64, StoreError>;
 }
 
 /// Authorization codes, grants (refresh-token families) and refresh tokens.

@@ -123,6 +123,8 @@ pub struct RefreshRecord {
     /// The token this one was rotated into.
     pub replaced_by: Option<Digest>,
     pub grant: GrantRecord,
+    /// The grant's user exists and is enabled (always true for a grant without a user).
+    pub user_active: bool,
 }
 
 /// The outcome of a single-use redemption (a code, or a refresh token's rotation).

@@ -196,6 +196,7 @@ pub struct RefreshRow {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub access_expires_at: i64,
+    pub user_active: bool,
 }
 
 impl TryFrom<RefreshRow> for RefreshRecord {
@@ -224,6 +225,7 @@ impl TryFrom<RefreshRow> for RefreshRecord {
                 revoked_at: r.revoked_at,
                 access_expires_at: r.access_expires_at,
             },
+            user_active: r.user_active,
         })
     }
 }

@@ -79,18 +79,11 @@ pub async fn exchange(
             ));
         }
     };
+    if !record.user_active {
+        return Err(invalid("the user is no longer active"));
+    }
     let subject = match &record.grant.user_id {
-        Some(user_id) => {
-            let active = services
-                .store
-                .user_by_id(user_id)
-                .await?
-                .is_some_and(|u| !u.disabled);
-            if !active {
-                return Err(invalid("the user is no longer active"));
-            }
-            user_id.as_str().to_owned()
-        }
+        Some(user_id) => user_id.as_str().to_owned(),
         None => client.id.as_str().to_owned(),
     };
 

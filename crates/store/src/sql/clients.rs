@@ -47,10 +47,22 @@ macro_rules! __impl_sql_clients {
             }
 
             async fn delete_client(&self, id: &ClientId) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query_file!("../store/sql/clients/delete.sql", id.as_str())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                one_row(done.rows_affected())
+                one_row(done.rows_affected())?;
+                sqlx::query_file!("../store/sql/clients/bump.sql")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn clients_changed(&self) -> Result<i64, StoreError> {
+                Ok(sqlx::query_file_scalar!("../store/sql/clients/changes.sql")
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn set_client_disabled(
@@ -69,14 +81,13 @@ macro_rules! __impl_sql_clients {
                 .await?;
                 one_row(done.rows_affected())?;
                 if disabled {
-                    sqlx::query_file!(
-                                                        "../store/sql/grants/revoke_of_client.sql",
-                                                        now,
-                                                        id.as_str(),
-                                                    )
-                                                    .execute(&mut *tx)
-                                                    .await?;
+                    sqlx::query_file!("../store/sql/grants/revoke_of_client.sql", now, id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
                 }
+                sqlx::query_file!("../store/sql/clients/bump.sql")
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -122,38 +122,10 @@ macro_rules! __impl_sql_grants {
                 access_expires_at: UnixTime,
                 retried: Option<&Digest>,
             ) -> Result<Redemption, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let rotated = sqlx::query_file!(
-                    "../store/sql/grants/rotate_refresh.sql",
-                    now,
-                    &old_hash[..],
-                    new.grant_id.as_str(),
-                )
-                .execute(&mut *tx)
-                .await?;
-                if rotated.rows_affected() != 1 {
-                    tx.rollback().await?;
-                    return Ok(Redemption::Replayed);
-                }
-                insert_refresh(&mut tx, new).await?;
-                for replaced in std::iter::once(old_hash).chain(retried) {
-                    sqlx::query_file!(
-                        "../store/sql/grants/set_replaced_by.sql",
-                        &new.token_hash[..],
-                        &replaced[..],
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                sqlx::query_file!(
-                    "../store/sql/grants/set_access_expiry.sql",
-                    access_expires_at,
-                    new.grant_id.as_str(),
-                )
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(Redemption::Redeemed)
+                // Each backend's own: a single statement on Postgres, a transaction of
+                // several on SQLite (which has no data-modifying WITH).
+                self.rotate(old_hash, new, now, access_expires_at, retried)
+                    .await
             }
 
             async fn revoke_grant(

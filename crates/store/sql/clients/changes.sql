@@ -1,0 +1,1 @@
+SELECT seq FROM change_sequence WHERE name = 'clients'
