@@ -32,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod events;
 pub mod housekeeping;
 pub mod http;
 pub mod keys;

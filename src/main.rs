@@ -1,13 +1,17 @@
 //! `sigil`: parse the command line and dispatch. Everything else is in the library.
 
+use std::io::IsTerminal as _;
+
 use clap::Parser as _;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = sigil::cli::Cli::parse();
-    // Logs go to stderr only: stdout carries a command's result and nothing else.
+    // Logs go to stderr only: stdout carries a command's result and nothing else. Colours
+    // only for a person at a terminal, not for a log collector.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_env("SIGIL_LOG")
                 .unwrap_or_else(|_| EnvFilter::new(cli.default_log_filter())),

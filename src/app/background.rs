@@ -4,6 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::events::Topic;
 use crate::services::{Services, Unavailable};
 
 /// Purges expired rows every housekeeping interval; of all instances, the one that claims
@@ -40,10 +43,17 @@ pub fn follow_revocations(services: Arc<Services>) {
     let interval = Duration::from_millis(services.config.keys.poll_ms);
     // A writer records first and writes the view a moment later: that is not a gap.
     let grace = Duration::from_millis(200).min(interval / 2);
+    let behind = services.revocation.behind_signal();
     tokio::spawn(async move {
         let mut failing = false;
         loop {
-            tokio::time::sleep(interval).await;
+            match &behind {
+                Some(behind) => tokio::select! {
+                    () = tokio::time::sleep(interval) => {}
+                    () = behind.notified() => {}
+                },
+                None => tokio::time::sleep(interval).await,
+            }
             match level_revocations(&services, grace).await {
                 Ok(restored) => {
                     if failing || restored {
@@ -58,6 +68,33 @@ pub fn follow_revocations(services: Arc<Services>) {
                     }
                 }
             }
+        }
+    });
+}
+
+/// Keeps the client cache current: every copy goes when the bus says a client changed, or
+/// may have missed saying so, and when the store's change number for clients moved (every
+/// key-poll interval: the path on the embedded default, the fallback elsewhere).
+pub fn follow_clients(services: Arc<Services>) {
+    if let Some(mut events) = services.bus.subscribe(Topic::Clients) {
+        let s = services.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(_) | Err(RecvError::Lagged(_)) => s.clients.invalidate_all(),
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+    let interval = Duration::from_millis(services.config.keys.poll_ms);
+    tokio::spawn(async move {
+        loop {
+            match services.store.clients_changed().await {
+                Ok(seq) => services.clients.store_changed(seq),
+                Err(e) => tracing::debug!(error = %e, "could not poll for client changes"),
+            }
+            tokio::time::sleep(interval).await;
         }
     });
 }

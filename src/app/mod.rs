@@ -16,12 +16,15 @@ use crate::config::{Config, RevocationConfig, StoreConfig};
 use crate::crypto::CryptoError;
 use crate::crypto::master_key::{MasterKey, MasterKeyError};
 use crate::crypto::passwords::PasswordHasher;
+use crate::events::{Bus, Topic};
 use crate::keys::propagation::Notifier;
 use crate::keys::{KeyRing, KeysError, Policy};
 use crate::limits::Limiter;
 use crate::limits::memory::MemoryLimiter;
+use crate::limits::mirrored::MirroredLimiter;
 use crate::limits::redis::RedisLimiter;
 use crate::revocation::memory::MemoryRevocationList;
+use crate::revocation::mirrored::MirroredRevocationList;
 use crate::revocation::redis::RedisRevocationList;
 use crate::revocation::{RevocationError, RevocationList};
 use crate::services::Services;
@@ -39,6 +42,8 @@ pub enum StartupError {
     Keys(#[from] KeysError),
     #[error("guessing limits: {0}")]
     Limits(String),
+    #[error("event bus: {0}")]
+    Bus(String),
     #[error("restoring revocations: {0}")]
     Revocations(crate::services::Unavailable),
     #[error("{0}")]
@@ -113,7 +118,10 @@ impl Application {
         .run();
 
         background::follow_keys(services.clone());
+        background::follow_clients(services.clone());
         background::follow_revocations(services.clone());
+        // Last: everything that listens has subscribed, so none misses the first Connected.
+        services.bus.start();
         background::keep_house(services.clone());
         Ok(Self {
             port,
@@ -143,33 +151,49 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
     if config.auto_migrate {
         store.migrate().await?;
     }
-    let revocation: Arc<dyn RevocationList> = match &config.revocation {
-        RevocationConfig::Redis {
-            url,
-            prefix,
-            ca_file,
-        } => Arc::new(RedisRevocationList::connect(
-            url,
-            prefix,
-            ca_file.as_deref(),
-        )?),
-        RevocationConfig::Memory => Arc::new(MemoryRevocationList::new(clock.clone())),
-    };
+    let bus = bus(&config.revocation).map_err(|e| StartupError::Bus(e.to_string()))?;
+    let revocation: Arc<dyn RevocationList> =
+        match (&config.revocation, bus.subscribe(Topic::Revocations)) {
+            (
+                RevocationConfig::Redis {
+                    url,
+                    prefix,
+                    ca_file,
+                },
+                Some(events),
+            ) => MirroredRevocationList::new(
+                RedisRevocationList::connect(url, prefix, ca_file.as_deref())?,
+                clock.clone(),
+                events,
+            ),
+            (RevocationConfig::Redis { .. }, None) => {
+                return Err(StartupError::Bus("no event bus for the Redis view".into()));
+            }
+            (RevocationConfig::Memory, _) => Arc::new(MemoryRevocationList::new(clock.clone())),
+        };
     let master = MasterKey::load_or_create(&config.master_key_file)?;
     let key_policy = Policy::from_config(&config);
     let instance = Actor::instance(&crate::crypto::random_id()?);
     let keys = KeyRing::load(store.as_ref(), master, &key_policy, &instance, clock.now()).await?;
-    let key_changes = Notifier::new(&config.revocation);
-    let limits: Arc<dyn Limiter> = match &config.revocation {
-        RevocationConfig::Redis {
-            url,
-            prefix,
-            ca_file,
-        } => Arc::new(
+    let key_changes = Notifier::new(bus.clone());
+    let limits: Arc<dyn Limiter> = match (&config.revocation, bus.subscribe(Topic::Limits)) {
+        (
+            RevocationConfig::Redis {
+                url,
+                prefix,
+                ca_file,
+            },
+            Some(events),
+        ) => MirroredLimiter::new(
             RedisLimiter::connect(url, prefix, ca_file.as_deref())
                 .map_err(|e| StartupError::Limits(e.to_string()))?,
+            bus.clone(),
+            events,
         ),
-        RevocationConfig::Memory => Arc::new(MemoryLimiter::default()),
+        (RevocationConfig::Redis { .. }, None) => {
+            return Err(StartupError::Bus("no event bus for the limits".into()));
+        }
+        (RevocationConfig::Memory, _) => Arc::new(MemoryLimiter::default()),
     };
     let passwords = PasswordHasher::new(
         config.password_hash,
@@ -202,6 +226,19 @@ pub async fn services(config: Config, clock: Arc<dyn Clock>) -> Result<Services,
         instance,
         passwords,
         restoring: tokio::sync::Mutex::new(()),
-        known_clients: Default::default(),
+        clients: Default::default(),
+        bus,
     })
+}
+
+/// The event bus of a deployment: Redis when there is one, none on the embedded default.
+pub fn bus(config: &RevocationConfig) -> Result<Bus, crate::redis_client::RedisOpenError> {
+    match config {
+        RevocationConfig::Redis {
+            url,
+            prefix,
+            ca_file,
+        } => Bus::redis(url, prefix, ca_file.as_deref()),
+        RevocationConfig::Memory => Ok(Bus::none()),
+    }
 }

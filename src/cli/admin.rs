@@ -17,6 +17,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
 use crate::domain::{ClientId, RedirectUri, Username};
+use crate::events::Topic;
 use crate::store::{ClientRecord, Store};
 
 /// Runs an admin action and records it in the audit trail, done or refused.
@@ -42,6 +43,13 @@ async fn audited<T>(
 pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> {
     let store = open(&config).await?;
     let view = revocation_view(&config)?;
+    // Running instances drop their copies of a changed client when told (they also poll).
+    let bus = crate::app::bus(&config.revocation)?;
+    let changed = |id: &str| {
+        let bus = bus.clone();
+        let id = id.to_owned();
+        async move { bus.publish(Topic::Clients, id.as_bytes()).await }
+    };
     let revoking = Revoking {
         view: view.as_deref(),
         skew: config.revocation_skew,
@@ -87,6 +95,7 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
             }
             .await;
             audited(store.as_ref(), "clients.delete", &client_id, deleted).await?;
+            changed(&client_id).await;
             print(
                 json,
                 json!({ "deleted": client_id }),
@@ -104,6 +113,7 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
             }
             .await;
             audited(store.as_ref(), "clients.disable", &client_id, disabled).await?;
+            changed(&client_id).await;
             print(
                 json,
                 json!({ "disabled": client_id }),
@@ -122,6 +132,7 @@ pub async fn clients(config: Config, cmd: ClientsCommand) -> anyhow::Result<()> 
             }
             .await;
             audited(store.as_ref(), "clients.enable", &client_id, enabled).await?;
+            changed(&client_id).await;
             print(
                 json,
                 json!({ "enabled": client_id }),

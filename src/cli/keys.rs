@@ -94,7 +94,7 @@ pub async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
     let policy = Policy::from_config(&config);
     let actor = Actor::cli();
     let now = SystemClock.now();
-    let notifier = Notifier::new(&config.revocation);
+    let notifier = Notifier::new(crate::app::bus(&config.revocation)?);
     match cmd {
         KeysCommand::List(f) => {
             let records = store.signing_keys().await?;

@@ -64,7 +64,10 @@ pub fn default_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
 }
 
 /// Gives every request a span with a fresh id, echoed in `X-Request-Id`, so a log line
-/// and a support ticket can be matched.
+/// and a support ticket can be matched. The access line is cheap by default: a request
+/// that succeeded is logged at DEBUG (machines call /token and /introspect thousands of
+/// times a second, and a line each would cost more than the answer), a refused one at
+/// INFO and a failed one at WARN.
 pub async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -72,7 +75,12 @@ pub async fn request_span(
     let id = crate::crypto::random_id().unwrap_or_else(|_| "-".into());
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
     let mut res = next.call(req).instrument(span.clone()).await?;
-    span.in_scope(|| tracing::info!(status = res.status().as_u16(), "done"));
+    let status = res.status().as_u16();
+    span.in_scope(|| match status {
+        500.. => tracing::warn!(status, "done"),
+        400..500 => tracing::info!(status, "done"),
+        _ => tracing::debug!(status, "done"),
+    });
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);

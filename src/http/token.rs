@@ -12,7 +12,6 @@ use crate::oauth::form::Form;
 use crate::oauth::grant::{self, TokenRequest};
 use crate::oauth::{OAuthError, introspect, revoke};
 use crate::services::Services;
-use crate::store::ClientRecord;
 
 fn json_no_store(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
@@ -69,7 +68,7 @@ pub async fn introspect(
     respond(
         async {
             let (form, presented) = read(&req, payload).await?;
-            let caller: ClientRecord = client_auth::authenticate_introspector(
+            let caller = client_auth::authenticate_confidential(
                 &services,
                 &presented,
                 &address(&req, &services),

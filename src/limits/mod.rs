@@ -27,6 +27,7 @@
 
 mod gcra;
 pub mod memory;
+pub mod mirrored;
 pub mod redis;
 
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! Every failure is the same `invalid_client`, whatever was wrong, and a secret is
 //! compared as a SHA-256 digest in constant time.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
@@ -13,7 +15,7 @@ use super::form::Form;
 use crate::domain::{ClientId, ParseError};
 use crate::limits::Verdict;
 use crate::services::Services;
-use crate::store::{ClientRecord, StoreError};
+use crate::store::ClientRecord;
 use crate::token::opaque::ClientSecret;
 
 /// What the caller presented to say who it is.
@@ -99,16 +101,6 @@ pub fn presented(authorization: Option<&str>, form: &Form) -> Result<Presented, 
     }
 }
 
-/// What authentication may do when the store cannot be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WhenStoreDown {
-    /// Answer 503: the caller is about to need the store anyway.
-    Refuse,
-    /// Believe the record this instance last read, if it may stand in
-    /// ([`Services::last_known_client`]): for introspection, which needs nothing else.
-    LastKnown,
-}
-
 /// Authenticates the caller, from `address`. A public client authenticates with its id
 /// alone, which is why every grant a public client may use is bound by PKCE or a refresh
 /// token. Failures are counted per client id and per address; over a limit, nothing is
@@ -117,16 +109,7 @@ pub async fn authenticate(
     services: &Services,
     presented: &Presented,
     address: &str,
-) -> Result<ClientRecord, OAuthError> {
-    authenticate_with(services, presented, address, WhenStoreDown::Refuse).await
-}
-
-async fn authenticate_with(
-    services: &Services,
-    presented: &Presented,
-    address: &str,
-    when_down: WhenStoreDown,
-) -> Result<ClientRecord, OAuthError> {
+) -> Result<Arc<ClientRecord>, OAuthError> {
     let (client_id, secret) = match presented {
         Presented::Secret { client_id, secret } => (client_id, Some(secret)),
         Presented::Public { client_id } => (client_id, None),
@@ -135,7 +118,7 @@ async fn authenticate_with(
     if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
         return Err(OAuthError::TooManyAttempts(retry_after(wait)));
     }
-    let result = check(services, client_id, secret, when_down).await;
+    let result = check(services, client_id, secret).await;
     if matches!(result, Err(OAuthError::InvalidClient)) {
         services.limits.charge(&counters).await?;
     }
@@ -146,17 +129,8 @@ async fn check(
     services: &Services,
     client_id: &ClientId,
     secret: Option<&String>,
-    when_down: WhenStoreDown,
-) -> Result<ClientRecord, OAuthError> {
-    let client = match services.client(client_id).await {
-        Err(StoreError::Unavailable(e)) if when_down == WhenStoreDown::LastKnown => {
-            match services.last_known_client(client_id).await? {
-                Some(client) => Some(client),
-                None => return Err(StoreError::Unavailable(e).into()),
-            }
-        }
-        other => other?,
-    };
+) -> Result<Arc<ClientRecord>, OAuthError> {
+    let client = services.client(client_id).await?;
     // A disabled client is refused like an unknown one: it says nothing more.
     let Some(client) = client.filter(|c| !c.disabled) else {
         return Err(OAuthError::InvalidClient);
@@ -179,15 +153,15 @@ async fn check(
     }
 }
 
-/// Authenticates a caller of /introspect, which must be confidential. While the store
-/// cannot be read, the record this instance last read may stand in for it (see
-/// [`super::introspect`]).
-pub async fn authenticate_introspector(
+/// Authenticates a caller that must be confidential (/introspect). The client comes from
+/// the cache like everywhere else, so while the store cannot be read a known client is
+/// still authenticated (see [`super::introspect`]).
+pub async fn authenticate_confidential(
     services: &Services,
     presented: &Presented,
     address: &str,
-) -> Result<ClientRecord, OAuthError> {
-    let client = authenticate_with(services, presented, address, WhenStoreDown::LastKnown).await?;
+) -> Result<Arc<ClientRecord>, OAuthError> {
+    let client = authenticate(services, presented, address).await?;
     if client.is_public() {
         return Err(OAuthError::InvalidClient);
     }

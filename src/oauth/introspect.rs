@@ -6,12 +6,13 @@
 //!
 //! During a Postgres outage an access token is still answered, correctly: its answer
 //! needs no write and no row of its own (signature, claims, the revocation view), and
-//! the caller is authenticated against the record of it this instance last read, within
-//! the hour and after the client's latest revocation ([`crate::services::known_clients`]).
-//! The choice: a resource server that checks every request keeps working while the store
-//! is away, and no client the store has disabled or deleted is believed, since both also
-//! revoke the client's tokens in the view, which outlives the outage. A caller this
-//! instance has not heard from, or whose revocation state the view cannot tell, gets 503.
+//! the caller is authenticated against the client cache ([`crate::services::clients`]),
+//! which keeps serving what it holds. The choice: a resource server that checks every
+//! request keeps working while the store is away, and no client the store has disabled
+//! or deleted is believed, since both also revoke the client's tokens in the view, which
+//! outlives the outage, and a cached copy older than that revocation is never served. A
+//! caller this instance does not hold, or whose revocation state the view cannot tell,
+//! gets 503.
 //! A refresh token's state lives only in the store, so it always needs the store.
 
 use serde::Serialize;
@@ -60,22 +61,23 @@ pub async fn introspect(
     if let Ok(refresh) = RefreshToken::parse(token) {
         return introspect_refresh(services, caller, &refresh).await;
     }
-    let Some(claims) = services.live_access_token(token).await? else {
+    let Some(verified) = services.live_access_token(token).await? else {
         return Ok(INACTIVE);
     };
+    let claims = &verified.claims;
     Ok(Introspection {
         active: true,
         details: Some(Details {
             token_type: "Bearer",
-            client_id: claims.client_id,
-            sub: Some(claims.sub),
-            scope: claims.scope,
+            client_id: claims.client_id.clone(),
+            sub: Some(claims.sub.clone()),
+            scope: claims.scope.clone(),
             exp: claims.exp,
             iat: claims.iat,
-            iss: claims.iss,
-            aud: Some(claims.aud),
-            jti: Some(claims.jti),
-            gid: claims.gid,
+            iss: claims.iss.clone(),
+            aud: Some(claims.aud.clone()),
+            jti: Some(claims.jti.clone()),
+            gid: claims.gid.clone(),
         }),
     })
 }

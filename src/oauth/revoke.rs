@@ -29,14 +29,15 @@ pub async fn revoke(
         }
         return revoke_grant(services, &record.grant.id).await;
     }
-    let Some(claims) = services.live_access_token(token).await? else {
+    let Some(verified) = services.live_access_token(token).await? else {
         return Ok(());
     };
+    let claims = &verified.claims;
     if claims.client_id != caller.id {
         return Err(not_yours());
     }
     // The entry lives exactly as long as the token could: past `exp` it is dead anyway.
-    let record = services.revocation(Revoked::Token(claims.jti), claims.exp);
+    let record = services.revocation(Revoked::Token(claims.jti.clone()), claims.exp);
     services.revoke(&[record]).await?;
     Ok(())
 }

@@ -55,7 +55,7 @@ pub struct UserInfo {
 }
 
 pub async fn userinfo(services: &Services, token: &str) -> Result<UserInfo, BearerError> {
-    let claims = services
+    let verified = services
         .live_access_token(token)
         .await
         .map_err(|e| {
@@ -63,6 +63,7 @@ pub async fn userinfo(services: &Services, token: &str) -> Result<UserInfo, Bear
             BearerError::Unavailable
         })?
         .ok_or(BearerError::InvalidToken)?;
+    let claims = &verified.claims;
     if !claims.scope.contains("openid") {
         return Err(BearerError::InsufficientScope);
     }

@@ -2,8 +2,9 @@
 //! is restored from the record (SQLite) at start, so a restart forgets nothing; a poll
 //! that finds the record ahead (the CLI, another process, wrote to it) restores it again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -23,6 +24,41 @@ struct Entries {
     writes: u64,
     /// Every write of the record up to this one is here; `None` until the first restore.
     seq: Option<RevocationSeq>,
+    /// Writes heard above `seq` with one missing below them (two writers publish in an
+    /// order of their own), and since when one has been missing.
+    ahead: BTreeSet<RevocationSeq>,
+    gap_since: Option<Instant>,
+}
+
+/// Writes heard ahead of a gap are remembered up to this many; past it the view simply
+/// stays behind until it is restored.
+const MAX_AHEAD: usize = 4096;
+
+impl Entries {
+    /// Counts write `seq` as held: raises `seq` past it and past whatever was waiting on
+    /// it, or remembers it as ahead of a gap.
+    fn count(&mut self, seq: RevocationSeq) {
+        let Some(current) = self.seq else {
+            return;
+        };
+        if seq <= current {
+            return;
+        }
+        if seq == current + 1 {
+            let mut next = seq;
+            while self.ahead.remove(&(next + 1)) {
+                next += 1;
+            }
+            self.seq = Some(next);
+        } else if self.ahead.len() < MAX_AHEAD {
+            self.ahead.insert(seq);
+        }
+        self.gap_since = if self.ahead.is_empty() {
+            None
+        } else {
+            self.gap_since.or(Some(Instant::now()))
+        };
+    }
 }
 
 impl Entries {
@@ -47,6 +83,25 @@ impl MemoryRevocationList {
         Self {
             entries: RwLock::new(Entries::default()),
             clock,
+        }
+    }
+
+    /// Whether this view can answer on its own: restored, and with no write missing for
+    /// longer than `grace` (a write published out of order arrives within it; one
+    /// missing for longer was lost).
+    pub fn is_current(&self, grace: Duration) -> bool {
+        self.entries.read().is_ok_and(|e| {
+            e.seq.is_some() && e.gap_since.is_none_or(|since| since.elapsed() < grace)
+        })
+    }
+
+    /// Stops counting the view as whole (it may have missed writes) until it is restored;
+    /// the entries it holds stay, since revocations only ever add.
+    pub fn forget_seq(&self) {
+        if let Ok(mut e) = self.entries.write() {
+            e.seq = None;
+            e.ahead.clear();
+            e.gap_since = None;
         }
     }
 
@@ -91,9 +146,7 @@ impl RevocationList for MemoryRevocationList {
     ) -> Result<(), RevocationError> {
         let mut e = self.entries.write().map_err(Self::poisoned)?;
         self.insert(&mut e, records);
-        if e.seq == Some(seq - 1) {
-            e.seq = Some(seq);
-        }
+        e.count(seq);
         Ok(())
     }
 
@@ -104,7 +157,18 @@ impl RevocationList for MemoryRevocationList {
     ) -> Result<(), RevocationError> {
         let mut e = self.entries.write().map_err(Self::poisoned)?;
         self.insert(&mut e, records);
-        e.seq = e.seq.max(Some(seq));
+        let seq = e.seq.max(Some(seq)).unwrap_or(seq);
+        e.ahead.retain(|&s| s > seq);
+        e.seq = Some(seq);
+        // Writes already heard past the restored number may now follow on.
+        while let Some(next) = e.seq.map(|s| s + 1)
+            && e.ahead.remove(&next)
+        {
+            e.seq = Some(next);
+        }
+        if e.ahead.is_empty() {
+            e.gap_since = None;
+        }
         Ok(())
     }
 
@@ -246,5 +310,47 @@ mod tests {
         // A restore that read an older record never lowers the mark.
         list.restore(&[], 2).await.unwrap();
         assert!(list.holds(6).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn writes_heard_out_of_order_count_once_the_gap_fills() {
+        let clock = ShiftedClock::new();
+        let now = clock.now();
+        let list = MemoryRevocationList::new(Arc::new(clock));
+        let one = |jti: &str| [record(Revoked::Token(jti.into()), now, now + 60)];
+        list.restore(&[], 3).await.unwrap();
+        list.add(&one("e"), 5).await.unwrap();
+        list.add(&one("f"), 6).await.unwrap();
+        assert!(!list.holds(5).await.unwrap(), "4 not heard yet");
+        assert!(list.is_current(Duration::from_secs(60)), "within the grace");
+        assert!(!list.is_current(Duration::ZERO), "past the grace");
+        list.add(&one("d"), 4).await.unwrap();
+        assert!(
+            list.holds(6).await.unwrap(),
+            "4 filled the gap: 5 and 6 follow"
+        );
+        assert!(list.is_current(Duration::ZERO));
+
+        // A restore past a gap takes in what was heard beyond it.
+        list.add(&one("h"), 8).await.unwrap();
+        list.add(&one("i"), 9).await.unwrap();
+        list.restore(&one("g"), 7).await.unwrap();
+        assert!(list.holds(9).await.unwrap());
+
+        list.forget_seq();
+        assert!(!list.is_current(Duration::from_secs(60)));
+        assert!(!list.holds(0).await.unwrap());
+        let t = TokenRef {
+            jti: "e",
+            grant: &GrantId::parse("g").unwrap(),
+            subject: "u",
+            client: &ClientId::parse("c").unwrap(),
+            kid: &Kid::parse("k").unwrap(),
+            issued_at: now,
+        };
+        assert!(matches!(
+            list.is_revoked(&t).await,
+            Err(RevocationError::Lost)
+        ));
     }
 }

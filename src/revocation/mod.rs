@@ -21,6 +21,7 @@
 //! an unknown revocation state is never read as "not revoked" (fail closed).
 
 pub mod memory;
+pub mod mirrored;
 pub mod redis;
 
 use async_trait::async_trait;
@@ -109,6 +110,11 @@ pub trait RevocationList: Send + Sync + 'static {
     /// of revocations this instance could not read from the store. An in-process view
     /// learns of other processes' writes only from the store.
     fn written_by_every_writer(&self) -> bool;
+    /// Rung when the view knows it fell behind the record, so that whoever keeps it level
+    /// restores it without waiting for its next poll.
+    fn behind_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
     /// How this backend describes itself at start-up and in /readyz.
     fn describe(&self) -> &'static str;
 }

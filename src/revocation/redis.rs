@@ -23,6 +23,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::UnixTime;
 use crate::domain::ClientId;
+use crate::events::Topic;
 use crate::store::{RevocationRecord, RevocationSeq};
 
 /// Sets the view's sequence number after a write: ARGV[2] `restore` (the view now holds
@@ -45,6 +46,9 @@ pub struct RedisRevocationList {
     /// The highest sequence number this instance knows the record reached and the view
     /// once held: a view found below it went back in time.
     known: AtomicI64,
+    /// Where every added write is announced, with its entries, in the pipeline that
+    /// writes it: for the in-process copies ([`super::mirrored`]).
+    channel: String,
 }
 
 fn unavailable(e: redis::RedisError) -> RevocationError {
@@ -71,6 +75,7 @@ impl RedisRevocationList {
             conn,
             prefix: prefix.to_owned(),
             known: AtomicI64::new(0),
+            channel: crate::events::channel(prefix, Topic::Revocations),
         })
     }
 
@@ -125,6 +130,10 @@ impl RevocationList for RedisRevocationList {
         let mut pipe = redis::pipe();
         self.set_all(&mut pipe, records);
         self.set_seq(&mut pipe, seq, "add");
+        pipe.cmd("PUBLISH")
+            .arg(&self.channel)
+            .arg(super::mirrored::encode(seq, records))
+            .ignore();
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn)
             .await

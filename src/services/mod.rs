@@ -5,8 +5,9 @@
 //! It sits below the protocols and above what they use: nothing here knows OAuth's
 //! error codes or any HTTP type.
 
-pub mod known_clients;
+pub mod clients;
 
+use clients::{Cached, Lookup};
 use std::sync::Arc;
 
 use crate::audit::Actor;
@@ -16,12 +17,13 @@ use crate::config::Config;
 use crate::crypto::passwords::PasswordHasher;
 use crate::domain::ClientId;
 use crate::domain::MAX_TOKEN_TTL;
+use crate::events::Bus;
 use crate::keys::propagation::Notifier;
 use crate::keys::{KeyRing, KeysError, Policy};
 use crate::limits::Limiter;
 use crate::revocation::{RevocationError, RevocationList, TokenRef};
 use crate::store::{ClientRecord, RevocationRecord, Revoked, Store, StoreError};
-use crate::token::claims::AccessClaims;
+use crate::token::claims::VerifiedAccess;
 use crate::token::jwt;
 
 pub struct Services {
@@ -41,8 +43,10 @@ pub struct Services {
     /// Held while restoring the revocation view, so concurrent requests that find it
     /// incomplete restore it once.
     pub restoring: tokio::sync::Mutex<()>,
-    /// The client records last read, for introspection through a store outage only.
-    pub known_clients: known_clients::KnownClients,
+    /// Client records for the hot paths, kept until they change.
+    pub clients: clients::ClientCache,
+    /// What this instance hears from, and tells, the others.
+    pub bus: Bus,
 }
 
 /// Why a token's state cannot be told right now: every caller answers 503, never "valid".
@@ -74,7 +78,7 @@ impl Services {
     pub async fn live_access_token(
         &self,
         token: &str,
-    ) -> Result<Option<AccessClaims>, Unavailable> {
+    ) -> Result<Option<Arc<VerifiedAccess>>, Unavailable> {
         let now = self.clock.now();
         let keys = match self.keys.current() {
             Ok(keys) => keys,
@@ -93,7 +97,7 @@ impl Services {
                 return Ok(None);
             }
         };
-        let claims = verified.claims;
+        let claims = &verified.claims;
         let token = TokenRef {
             jti: &claims.jti,
             grant: &claims.gid,
@@ -105,7 +109,7 @@ impl Services {
         if self.is_revoked(&token).await? {
             return Ok(None);
         }
-        Ok(Some(claims))
+        Ok(Some(verified))
     }
 
     /// Asks the revocation view, restoring it from the record first if it lost entries.
@@ -135,36 +139,58 @@ impl Services {
         Ok(())
     }
 
-    /// A client as the store gives it, remembered for [`Self::last_known_client`].
-    pub async fn client(&self, id: &ClientId) -> Result<Option<ClientRecord>, StoreError> {
-        let found = self.store.client(id).await?;
-        self.known_clients
-            .remember(id, found.as_ref(), self.clock.now());
-        Ok(found)
+    /// A client, from memory when this instance has it and it is still current (see
+    /// [`clients`]), else from the store. Disabled clients come back too: refusing them
+    /// is the caller's business.
+    pub async fn client(&self, id: &ClientId) -> Result<Option<Arc<ClientRecord>>, Unavailable> {
+        let fallback = match self.clients.get(id) {
+            Lookup::Current(hit) => {
+                if self.read_after_revocation(&hit).await? {
+                    return Ok(Some(hit.record.clone()));
+                }
+                None
+            }
+            Lookup::Stale(hit) => Some(hit),
+            Lookup::Missing => None,
+        };
+        let generation = self.clients.generation();
+        let read_at = self.clock.now();
+        match self.store.client(id).await {
+            Ok(Some(record)) => Ok(Some(self.clients.insert(record, read_at, generation))),
+            Ok(None) => {
+                self.clients.remove(id);
+                Ok(None)
+            }
+            // The store cannot say: the last copy read stands in for it, if it may.
+            Err(StoreError::Unavailable(e)) => match fallback {
+                Some(hit) if self.read_after_revocation(&hit).await? => {
+                    Ok(Some(hit.record.clone()))
+                }
+                _ => Err(StoreError::Unavailable(e).into()),
+            },
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// The record of `id` this instance last read, to stand in for the store while it
-    /// cannot be read: only if read recently (see [`known_clients`]) and after the
-    /// client's latest revocation, so a client disabled or deleted meanwhile is not
-    /// believed. `None` when no record can stand in; an error when the revocation view
-    /// cannot say.
-    pub async fn last_known_client(
-        &self,
-        id: &ClientId,
-    ) -> Result<Option<ClientRecord>, Unavailable> {
-        let Some((record, read_at)) = self.known_clients.last_read(id, self.clock.now()) else {
-            return Ok(None);
-        };
-        let revoked_at = match self.revocation.client_revoked_at(id).await {
+    /// Whether `copy` was read after the client's latest revocation (disabling or deleting
+    /// a client revokes its tokens, so a copy read before may describe a client that is
+    /// gone). Times are whole seconds: a copy read in the same second as the revocation
+    /// may have been read before it.
+    async fn read_after_revocation(&self, copy: &Cached) -> Result<bool, Unavailable> {
+        let revoked_at = self.client_revoked_at(&copy.record.id).await?;
+        Ok(revoked_at.is_none_or(|at| copy.read_at > at))
+    }
+
+    /// When every token of `client` was last revoked, restoring the view first if it
+    /// lost entries.
+    async fn client_revoked_at(&self, client: &ClientId) -> Result<Option<UnixTime>, Unavailable> {
+        match self.revocation.client_revoked_at(client).await {
             Err(RevocationError::Lost) => {
                 self.restore_revocations().await?;
-                self.revocation.client_revoked_at(id).await?
+                Ok(self.revocation.client_revoked_at(client).await?)
             }
-            other => other?,
-        };
-        // Times are whole seconds: a read in the same second as a revocation may have
-        // come before it.
-        Ok(revoked_at.is_none_or(|at| read_at > at).then_some(record))
+            other => Ok(other?),
+        }
     }
 
     /// Revokes: the record first, then the view. A failed view write fails the call, and

@@ -7,6 +7,9 @@
 //! the caller's clock rather than the library's own. Header fields that point elsewhere
 //! for a key (`jku`, `x5u`, `jwk`, `x5c`) are never consulted.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Serialize;
 
@@ -84,7 +87,7 @@ pub fn verify_access(
     token: &str,
     issuer: &str,
     now: UnixTime,
-) -> Result<VerifiedAccess, TokenError> {
+) -> Result<Arc<VerifiedAccess>, TokenError> {
     if token.len() > MAX_JWT_LEN {
         return Err(TokenError::Invalid("too long"));
     }
@@ -101,9 +104,13 @@ pub fn verify_access(
     let verified = match keys.verified.get(&digest) {
         Some(verified) => verified,
         None => {
-            let verified = verify_signature_and_claims(keys, token, issuer)?;
-            keys.verified.insert(digest, verified.clone());
-            verified
+            let verified = Arc::new(verify_signature_and_claims(keys, token, issuer)?);
+            // Checked before caching, so nothing expired or not yet valid is kept.
+            check_times(&verified.claims, now)?;
+            let lifetime = u64::try_from(verified.claims.exp - now).unwrap_or(0);
+            keys.verified
+                .insert(digest, verified.clone(), Duration::from_secs(lifetime));
+            return Ok(verified);
         }
     };
     check_times(&verified.claims, now)?;

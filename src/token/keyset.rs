@@ -18,7 +18,7 @@ use crate::domain::{Kid, SigningAlg};
 use crate::token::verified::VerifiedCache;
 
 /// About 10 MB at most: enough for every live token of a busy deployment's hot set.
-const VERIFIED_CACHE_ENTRIES: usize = 20_000;
+const VERIFIED_CACHE_ENTRIES: u64 = 20_000;
 
 /// A key that signs.
 #[derive(Debug)]

@@ -1,42 +1,60 @@
 //! A cache of access tokens whose signature and time-independent claims were verified,
-//! keyed by the SHA-256 of the issuer and the token, so a resource server introspecting the same token again
-//! costs a hash instead of an ECDSA verification.
+//! keyed by the SHA-256 of the issuer and the token, so a resource server introspecting
+//! the same token again costs a hash instead of a signature verification.
 //!
-//! It belongs to one [`KeySet`](super::keyring::KeySet): a key change builds a new set
-//! with an empty cache, so a revoked key's tokens cannot outlive it here. Expiry and
-//! revocation are still checked on every call by the caller; only failures are never
+//! Bounded (moka: TinyLFU admission, LRU eviction, so a burst of one-off tokens cannot
+//! push out the ones resource servers keep asking about), and each entry expires with
+//! its token. It belongs to one [`KeySet`](super::keyset::KeySet): a key change builds a
+//! new set with an empty cache, so a revoked key's tokens cannot outlive it here. Expiry
+//! and revocation are still checked on every call by the caller; failures are never
 //! cached (an attacker's garbage must not evict real entries).
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::claims::VerifiedAccess;
 
+struct Entry {
+    verified: Arc<VerifiedAccess>,
+    /// How long until the token expires, from when it was cached.
+    lifetime: Duration,
+}
+
+/// Entries live as long as their token.
+struct UntilExpiry;
+
+impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilExpiry {
+    fn expire_after_create(
+        &self,
+        _digest: &[u8; 32],
+        entry: &Arc<Entry>,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(entry.lifetime)
+    }
+}
+
 pub struct VerifiedCache {
-    entries: RwLock<HashMap<[u8; 32], VerifiedAccess>>,
-    capacity: usize,
+    entries: moka::sync::Cache<[u8; 32], Arc<Entry>>,
 }
 
 impl VerifiedCache {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: u64) -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
-            capacity,
+            entries: moka::sync::Cache::builder()
+                .max_capacity(capacity)
+                .expire_after(UntilExpiry)
+                .build(),
         }
     }
 
-    pub fn get(&self, digest: &[u8; 32]) -> Option<VerifiedAccess> {
-        self.entries.read().ok()?.get(digest).cloned()
+    pub fn get(&self, digest: &[u8; 32]) -> Option<Arc<VerifiedAccess>> {
+        self.entries.get(digest).map(|e| e.verified.clone())
     }
 
-    pub fn insert(&self, digest: [u8; 32], verified: VerifiedAccess) {
-        if let Ok(mut map) = self.entries.write() {
-            // Wholesale clearing keeps this bounded without bookkeeping; a full cache
-            // means only that the next verifications are done the slow way again.
-            if map.len() >= self.capacity {
-                map.clear();
-            }
-            map.insert(digest, verified);
-        }
+    /// Caches a verified token that expires in `lifetime`.
+    pub fn insert(&self, digest: [u8; 32], verified: Arc<VerifiedAccess>, lifetime: Duration) {
+        self.entries
+            .insert(digest, Arc::new(Entry { verified, lifetime }));
     }
 }

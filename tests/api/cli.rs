@@ -112,8 +112,22 @@ async fn admin_commands_manage_clients_and_users(backend: Backend) {
             .status
             .success()
     );
-    let res = app.token(&client).grant("client_credentials").send().await;
-    assert_oauth_error(res, 401, "invalid_client").await;
+    // Within 2 s, like every account change (the server learns it from the store's poll
+    // or the event bus, not from the CLI directly).
+    let start = std::time::Instant::now();
+    loop {
+        let res = app.token(&client).grant("client_credentials").send().await;
+        if res.status() == 401 {
+            assert_oauth_error(res, 401, "invalid_client").await;
+            break;
+        }
+        assert_eq!(res.status(), 200);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "still issuing"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     // Every administrative action above is in the audit trail, as done by the CLI.
     let audit = json_ok(&sigil(&env, &["audit", "list", "--json"], None));

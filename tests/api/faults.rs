@@ -4,39 +4,11 @@
 //! no restart. Introspecting an access token needs none of it, and goes on.
 
 use serde_json::Value;
-use sqlx::Connection as _;
 
 use crate::helpers::{
-    Backend, PASSWORD, PG_ADMIN_URL, TestApp, assert_oauth_error, csrf_of, form_of, location,
-    query_param, sigil, spawn_app, spawn_app_with,
+    Backend, PASSWORD, assert_oauth_error, block_database, csrf_of, form_of, location, query_param,
+    sigil, spawn_app, spawn_app_with,
 };
-
-/// Makes the app's database refuse connections (and drops the ones it has), or lets
-/// them in again. The shared server itself stays up for every other test.
-async fn block_database(app: &TestApp, blocked: bool) {
-    let url = app
-        .env
-        .iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v.clone())
-        .unwrap();
-    let name = url.rsplit('/').next().unwrap().to_owned();
-    let mut admin = sqlx::PgConnection::connect(PG_ADMIN_URL).await.unwrap();
-    let allow = if blocked { "false" } else { "true" };
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {allow}"
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    if blocked {
-        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-            .bind(&name)
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
-}
 
 fn retry_after(res: &reqwest::Response) -> bool {
     res.headers().contains_key("retry-after")

@@ -20,6 +20,7 @@ mod deployment;
 mod discovery;
 mod docs;
 mod faults;
+mod hot_paths;
 mod housekeeping;
 mod introspect_revoke;
 mod keys;

@@ -237,3 +237,32 @@ impl Drop for ThrowawayRedis {
         self.stop();
     }
 }
+
+/// Makes the app's database refuse connections (and drops the ones it has), or lets
+/// them in again. The shared server itself stays up for every other test.
+pub async fn block_database(app: &super::TestApp, blocked: bool) {
+    let url = app
+        .env
+        .iter()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(super::PG_ADMIN_URL)
+        .await
+        .unwrap();
+    let allow = if blocked { "false" } else { "true" };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {allow}"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    if blocked {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&name)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
