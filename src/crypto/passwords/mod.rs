@@ -146,7 +146,8 @@ impl PasswordHasher {
 mod tests {
     use super::*;
 
-    fn cheap() -> HashParams {
+    /// Parameters cheap enough for tests to hash with.
+    pub fn cheap() -> HashParams {
         HashParams {
             memory_kib: 64,
             iterations: 1,

@@ -149,15 +149,8 @@ pub fn uses_params(stored: &str, params: &HashParams) -> bool {
 mod tests {
     use argon2::PasswordHasher as _;
 
+    use super::super::tests::cheap;
     use super::*;
-
-    fn cheap() -> HashParams {
-        HashParams {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        }
-    }
 
     #[test]
     fn hashes_are_argon2_s_own_phc_strings_both_ways() {
