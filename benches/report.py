@@ -1,6 +1,7 @@
 """Turns a benchmark run (benches/results/*.json) into BENCHMARKS.md's tables and chart.
 
     python3 benches/report.py benches/results/<run>.json    # rewrite from a saved run
+    python3 benches/report.py --compare BEFORE.json AFTER.json   # a before/after table
 """
 
 import json
@@ -103,6 +104,15 @@ def table(run):
         peaks.append(max((r["rss_peak_kib"] for sc in scs for k, r in sc.items() if k.isdigit()), default=0))
     lines.append("| peak under load | " + " | ".join(mib(p) for p in peaks) + " |")
     lines.append("| after every scenario | " + " | ".join(mib(run["servers"][s]["rss_end_kib"]) for s in names) + " |")
+    prop = run["servers"].get("sigil-postgres", {}).get("propagation")
+    if prop:
+        lines.append("")
+        lines.append(
+            f"Revocation between instances under load: a token revoked at a second instance "
+            f"read inactive at the first after {prop['p50_ms']:.1f} ms (median of "
+            f"{prop['samples']}; slowest {prop['max_ms']:.1f} ms), while the first "
+            f"introspected {prop['load_rate']:,.0f} tokens/s for wrk at 64 connections."
+        )
     if "argon2" in run:
         a = run["argon2"]
         login = result(run, "sigil-postgres", "login", max(conn_counts(run)))
@@ -143,6 +153,11 @@ def targets(run):
         ok = share >= 0.8 and p99 < 10
         out.append(f"| login ≥ 80 % of the argon2 floor, /introspect p99 < 10 ms alongside "
                    f"| {share:.0%}, p99 {p99:.1f} ms | {'met' if ok else '**not met**'} |")
+    prop = run["servers"].get("sigil-postgres", {}).get("propagation")
+    if prop:
+        ok = prop["max_ms"] < 100
+        out.append(f"| revocation reaches another instance within 100 ms, under load "
+                   f"| slowest of {prop['samples']}: {prop['max_ms']:.1f} ms | {'met' if ok else '**not met**'} |")
     for s in ("sigil-postgres", "sigil-embedded"):
         if s not in run["servers"]:
             continue
@@ -211,6 +226,26 @@ def chart(run):
     return "\n".join(svg) + "\n"
 
 
+def compare(before, after, conns=64):
+    """Before and after, per scenario, for each sigil backend both runs measured."""
+    lines = [f"| scenario ({conns} connections) | backend | before | after | change |",
+             "| --- | --- | --- | --- | --- |"]
+    for scenario, label in SCENARIO_LABELS.items():
+        for s in ("sigil-postgres", "sigil-embedded"):
+            b, a = result(before, s, scenario, conns), result(after, s, scenario, conns)
+            if not (a and b):
+                continue
+            lines.append(f"| {label} | {after['servers'][s]['label'].removeprefix('sigil, ')} "
+                         f"| {cell(b)} | {cell(a)} | {a['rate'] / b['rate']:.1f}× |")
+    for s in ("sigil-postgres", "sigil-embedded"):
+        if s in before["servers"] and s in after["servers"]:
+            b, a = before["servers"][s], after["servers"][s]
+            lines.append(f"| RSS idle / after every scenario | {a['label'].removeprefix('sigil, ')} "
+                         f"| {mib(b['rss_idle_kib'])} / {mib(b['rss_end_kib'])} "
+                         f"| {mib(a['rss_idle_kib'])} / {mib(a['rss_end_kib'])} | |")
+    return "\n".join(lines)
+
+
 def write(run, root):
     m = run["machine"]
     body = [
@@ -238,6 +273,10 @@ def write(run, root):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--compare":
+        with open(sys.argv[2]) as f, open(sys.argv[3]) as g:
+            print(compare(json.load(f), json.load(g)))
+        sys.exit(0)
     with open(sys.argv[1]) as f:
         saved = json.load(f)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
