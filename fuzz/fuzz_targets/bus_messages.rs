@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sigil::revocation::mirrored::{decode, encode};
+use sigil::revocation::announcement::{decode, encode};
 
 fuzz_target!(|data: &[u8]| {
     if let Some((seq, records)) = decode(data) {

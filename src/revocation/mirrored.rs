@@ -25,77 +25,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use super::announcement::decode;
 use super::memory::MemoryRevocationList;
 use super::redis::RedisRevocationList;
 use super::{RevocationError, RevocationList, TokenRef};
 use crate::clock::{Clock, UnixTime};
 use crate::domain::ClientId;
 use crate::events::Event;
-use crate::store::rows::RevocationRow;
 use crate::store::{RevocationRecord, RevocationSeq};
 
 /// How long a write may be missing below one already heard before the copy stops
 /// answering on its own.
 pub const GAP_GRACE: Duration = Duration::from_millis(100);
-
-/// The announcement of one write: its number and its revocations.
-#[derive(Serialize, Deserialize)]
-struct Announcement {
-    seq: RevocationSeq,
-    records: Vec<Wire>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    kind: String,
-    subject: String,
-    revoked_at: i64,
-    until: i64,
-}
-
-/// The announcement of write `seq`.
-pub fn encode(seq: RevocationSeq, records: &[RevocationRecord]) -> Vec<u8> {
-    let announcement = Announcement {
-        seq,
-        records: records
-            .iter()
-            .map(|r| Wire {
-                kind: r.revoked.kind().to_owned(),
-                subject: r.revoked.subject().to_owned(),
-                revoked_at: r.revoked_at,
-                until: r.until,
-            })
-            .collect(),
-    };
-    serde_json::to_vec(&announcement).unwrap_or_default()
-}
-
-/// Reads an announcement, checking every revocation in it as the store checks its rows.
-/// `None` for anything else: the caller counts it as a write it missed.
-pub fn decode(bytes: &[u8]) -> Option<(RevocationSeq, Vec<RevocationRecord>)> {
-    if bytes.len() > 1 << 20 {
-        return None;
-    }
-    let announcement: Announcement = serde_json::from_slice(bytes).ok()?;
-    let records = announcement
-        .records
-        .into_iter()
-        .map(|w| {
-            RevocationRecord::try_from(RevocationRow {
-                kind: w.kind,
-                subject: w.subject,
-                revoked_at: w.revoked_at,
-                until: w.until,
-            })
-            .ok()
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some((announcement.seq, records))
-}
 
 pub struct MirroredRevocationList {
     shared: RedisRevocationList,
@@ -224,52 +168,5 @@ impl RevocationList for MirroredRevocationList {
 
     fn describe(&self) -> &'static str {
         "redis, copied in process"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{GrantId, Kid, UserId};
-    use crate::store::Revoked;
-
-    #[test]
-    fn announcements_round_trip_and_anything_else_is_refused() {
-        let records = vec![
-            RevocationRecord {
-                revoked: Revoked::Token("j1".into()),
-                revoked_at: 10,
-                until: 70,
-            },
-            RevocationRecord {
-                revoked: Revoked::Grant(GrantId::parse("g1").unwrap()),
-                revoked_at: 10,
-                until: 90,
-            },
-            RevocationRecord {
-                revoked: Revoked::User(UserId::parse("u1").unwrap()),
-                revoked_at: 11,
-                until: 100,
-            },
-            RevocationRecord {
-                revoked: Revoked::Kid(Kid::parse("k1").unwrap()),
-                revoked_at: 12,
-                until: 100,
-            },
-        ];
-        let (seq, back) = decode(&encode(7, &records)).unwrap();
-        assert_eq!(seq, 7);
-        assert_eq!(back, records);
-        for bad in [
-            &b""[..],
-            b"{}",
-            b"null",
-            br#"{"seq":1,"records":[{"kind":"who","subject":"x","revoked_at":1,"until":2}]}"#,
-            br#"{"seq":1,"records":[{"kind":"grant","subject":"bad id","revoked_at":1,"until":2}]}"#,
-            br#"{"seq":"1","records":[]}"#,
-        ] {
-            assert!(decode(bad).is_none(), "{}", String::from_utf8_lossy(bad));
-        }
-        assert_eq!(decode(br#"{"seq":3,"records":[]}"#), Some((3, vec![])));
     }
 }

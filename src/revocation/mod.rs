@@ -20,6 +20,7 @@
 //! A backend that cannot answer returns an error, and every caller turns that into 503:
 //! an unknown revocation state is never read as "not revoked" (fail closed).
 
+pub mod announcement;
 pub mod memory;
 pub mod mirrored;
 pub mod redis;

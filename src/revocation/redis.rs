@@ -132,7 +132,7 @@ impl RevocationList for RedisRevocationList {
         self.set_seq(&mut pipe, seq, "add");
         pipe.cmd("PUBLISH")
             .arg(&self.channel)
-            .arg(super::mirrored::encode(seq, records))
+            .arg(super::announcement::encode(seq, records))
             .ignore();
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn)
