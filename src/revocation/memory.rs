@@ -41,18 +41,24 @@ impl Entries {
         let Some(current) = self.seq else {
             return;
         };
-        if seq <= current {
+        if seq <= current || (seq > current + 1 && self.ahead.len() >= MAX_AHEAD) {
             return;
         }
-        if seq == current + 1 {
-            let mut next = seq;
-            while self.ahead.remove(&(next + 1)) {
-                next += 1;
-            }
-            self.seq = Some(next);
-        } else if self.ahead.len() < MAX_AHEAD {
-            self.ahead.insert(seq);
+        self.ahead.insert(seq);
+        self.follow_on();
+    }
+
+    /// Raises `seq` past every write heard just above it, forgets those at or below it,
+    /// and notes since when one has been missing while any wait above a gap.
+    fn follow_on(&mut self) {
+        let Some(mut seq) = self.seq else {
+            return;
+        };
+        while self.ahead.remove(&(seq + 1)) {
+            seq += 1;
         }
+        self.ahead.retain(|&s| s > seq);
+        self.seq = Some(seq);
         self.gap_since = if self.ahead.is_empty() {
             None
         } else {
@@ -157,18 +163,9 @@ impl RevocationList for MemoryRevocationList {
     ) -> Result<(), RevocationError> {
         let mut e = self.entries.write().map_err(Self::poisoned)?;
         self.insert(&mut e, records);
-        let seq = e.seq.max(Some(seq)).unwrap_or(seq);
-        e.ahead.retain(|&s| s > seq);
-        e.seq = Some(seq);
+        e.seq = Some(e.seq.map_or(seq, |held| held.max(seq)));
         // Writes already heard past the restored number may now follow on.
-        while let Some(next) = e.seq.map(|s| s + 1)
-            && e.ahead.remove(&next)
-        {
-            e.seq = Some(next);
-        }
-        if e.ahead.is_empty() {
-            e.gap_since = None;
-        }
+        e.follow_on();
         Ok(())
     }
 

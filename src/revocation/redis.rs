@@ -101,6 +101,20 @@ impl RedisRevocationList {
         self.known.fetch_max(seq, Ordering::AcqRel);
     }
 
+    /// Sends a write of the view up to `seq`, and counts `seq` as known once it is in.
+    async fn send(
+        &self,
+        pipe: &redis::Pipeline,
+        seq: RevocationSeq,
+    ) -> Result<(), RevocationError> {
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        self.learn(seq);
+        Ok(())
+    }
+
     /// Whether a view standing at `seq` is whole, as far as this instance can tell.
     fn whole(&self, seq: Option<RevocationSeq>) -> bool {
         seq.is_some_and(|seq| seq >= self.known.load(Ordering::Acquire))
@@ -134,12 +148,7 @@ impl RevocationList for RedisRevocationList {
             .arg(&self.channel)
             .arg(super::announcement::encode(seq, records))
             .ignore();
-        let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        self.learn(seq);
-        Ok(())
+        self.send(&pipe, seq).await
     }
 
     async fn restore(
@@ -151,12 +160,7 @@ impl RevocationList for RedisRevocationList {
         pipe.atomic();
         self.set_all(&mut pipe, records);
         self.set_seq(&mut pipe, seq, "restore");
-        let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        self.learn(seq);
-        Ok(())
+        self.send(&pipe, seq).await
     }
 
     async fn holds(&self, recorded: RevocationSeq) -> Result<bool, RevocationError> {

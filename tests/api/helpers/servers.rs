@@ -37,11 +37,7 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 impl ThrowawayRedis {
     /// Starts a Redis that keeps nothing on disk, on a free port.
     pub async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut redis = Self {
             port,
             child: None,
@@ -135,11 +131,7 @@ impl ThrowawayRedis {
                 "ext",
             ],
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut redis = Self {
             port,
             child: None,
@@ -265,4 +257,13 @@ pub async fn block_database(app: &super::TestApp, blocked: bool) {
             .await
             .unwrap();
     }
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
