@@ -81,7 +81,7 @@ impl PasswordHasher {
         )?;
         Ok(Self {
             params,
-            pool: Arc::new(Pool::new(concurrency, queue, blocks)?),
+            pool: Arc::new(Pool::new(concurrency, queue, blocks, pool::RELEASE_AFTER)?),
             dummy: dummy.into(),
             verifications: Arc::new(AtomicU64::new(0)),
         })

@@ -1,24 +1,50 @@
-//! The argon2 workers: `concurrency` threads of their own, each holding one block of
-//! argon2 memory for its whole life, fed through a queue of at most `queue` jobs.
+//! The argon2 workers: `concurrency` threads of their own, fed through a queue of at most
+//! `queue` jobs, hashing in at most `concurrency` buffers of argon2 memory that are
+//! reused while logins keep coming and handed back to the system when they stop.
 //!
 //! Why not tokio's blocking pool: a blocking task cannot be cancelled, so a login whose
 //! caller went away (a load balancer's timeout, a flood that disconnects) kept hashing
 //! there after its permit was released, on as many threads as there had been callers,
 //! each allocating its own 19 MiB. A flood of abandoned logins then saturated every core
 //! and, through the allocator's per-thread arenas, held on to hundreds of MiB for good.
-//! Here at most `concurrency` hashes ever run, a job whose caller has gone is dropped
-//! unstarted, and argon2's memory is `concurrency` buffers, reused.
+//! Here at most `concurrency` hashes ever run, and a job whose caller has gone is dropped
+//! unstarted.
+//!
+//! Why buffers are reserved larger than they are used: glibc serves a large allocation
+//! from a mapping of its own, but freeing one of up to 32 MiB (its largest dynamic mmap
+//! threshold on 64-bit) raises the threshold to that size, and the next 19 MiB buffer
+//! then comes from the thread's arena, which keeps the memory after it is freed. Handing
+//! idle buffers back that way once left 185–195 MiB behind after a benchmark. A buffer
+//! reserved above 32 MiB is always a mapping of its own, is unmapped when freed, and
+//! never moves the threshold; the reserve beyond what argon2 writes is address space
+//! only, never resident. Other allocators (musl, jemalloc) map such sizes directly too.
 
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use argon2::Block;
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::crypto::CryptoError;
 
-/// A worker's argon2 memory. Up to `keep` blocks (what the configured parameters need)
-/// stay allocated between jobs; a stored hash that needs more (made under costlier
+/// Blocks (1 KiB each) a buffer reserves at least: above glibc's 32 MiB bound.
+const RESERVE_BLOCKS: usize = 33 * 1024;
+
+/// How long the workers stay without a job before they free their buffers. Long enough
+/// that a steady trickle of logins reuses them (mapping 19 MiB afresh costs a few ms of
+/// page faults), short enough that memory comes back soon after a flood.
+pub const RELEASE_AFTER: Duration = Duration::from_secs(3);
+
+/// `count` zeroed blocks, in memory the allocator maps on its own (see the module docs).
+fn buffer(count: usize) -> Vec<Block> {
+    let mut blocks = Vec::with_capacity(count.max(RESERVE_BLOCKS));
+    blocks.resize(count, Block::default());
+    blocks
+}
+
+/// Argon2 memory for one job. Up to `keep` blocks (what the configured parameters need)
+/// are reused from job to job; a stored hash that needs more (made under costlier
 /// parameters, before a change) gets a buffer of its own for that one job.
 pub struct Memory {
     blocks: Vec<Block>,
@@ -37,10 +63,12 @@ impl Memory {
     /// an earlier job left in them is never used.
     pub fn blocks(&mut self, count: usize) -> Blocks<'_> {
         if count > self.keep {
-            return Blocks::Owned(vec![Block::default(); count]);
+            return Blocks::Owned(buffer(count));
         }
         if self.blocks.len() < count {
-            self.blocks.resize(count, Block::default());
+            // Freed before the new one is made, so two never coexist.
+            self.blocks = Vec::new();
+            self.blocks = buffer(self.keep);
         }
         Blocks::Kept(&mut self.blocks[..count])
     }
@@ -60,6 +88,47 @@ impl AsMut<[Block]> for Blocks<'_> {
     }
 }
 
+/// The buffers between jobs, and how many are out with a job.
+struct Spare {
+    idle: Vec<Memory>,
+    lent: usize,
+}
+
+struct Buffers {
+    spare: Mutex<Spare>,
+    keep: usize,
+}
+
+impl Buffers {
+    fn spare(&self) -> std::sync::MutexGuard<'_, Spare> {
+        // Nothing panics while holding it; a poisoned lock still holds consistent data.
+        self.spare.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take(&self) -> Memory {
+        let mut spare = self.spare();
+        spare.lent += 1;
+        spare.idle.pop().unwrap_or_else(|| Memory::new(self.keep))
+    }
+
+    fn give_back(&self, memory: Memory) {
+        let mut spare = self.spare();
+        spare.lent -= 1;
+        spare.idle.push(memory);
+    }
+
+    /// Frees the idle buffers; those out with a job are freed after they come back.
+    fn release(&self) {
+        self.spare().idle.clear();
+    }
+
+    /// Whether any buffer exists, idle or out with a job.
+    fn any(&self) -> bool {
+        let spare = self.spare();
+        !spare.idle.is_empty() || spare.lent > 0
+    }
+}
+
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 pub struct Pool {
@@ -70,17 +139,29 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `concurrency` workers, each keeping `keep_blocks` of memory once it has
-    /// hashed; `queue` more jobs may wait.
-    pub fn new(concurrency: usize, queue: usize, keep_blocks: usize) -> Result<Self, CryptoError> {
+    /// Starts `concurrency` workers, whose buffers are `keep_blocks` each and are freed
+    /// after `release_after` without a job; `queue` more jobs may wait.
+    pub fn new(
+        concurrency: usize,
+        queue: usize,
+        keep_blocks: usize,
+        release_after: Duration,
+    ) -> Result<Self, CryptoError> {
         let (jobs, waiting) = channel::<Job>();
         let waiting = Arc::new(Mutex::new(waiting));
+        let buffers = Arc::new(Buffers {
+            spare: Mutex::new(Spare {
+                idle: Vec::new(),
+                lent: 0,
+            }),
+            keep: keep_blocks,
+        });
         let concurrency = concurrency.max(1);
         for i in 0..concurrency {
-            let waiting = waiting.clone();
+            let (waiting, buffers) = (waiting.clone(), buffers.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || work(&waiting, Memory::new(keep_blocks)))
+                .spawn(move || work(&waiting, &buffers, release_after))
                 .map_err(|e| CryptoError::Password(format!("starting a password worker: {e}")))?;
         }
         Ok(Self {
@@ -103,11 +184,14 @@ impl Pool {
             .map_err(|_| CryptoError::Busy)?;
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |memory| {
-            let _permit = permit;
             if answer.is_closed() {
                 return;
             }
-            let _ = answer.send(job(memory));
+            let result = job(memory);
+            // Freed before the answer goes, so a caller that asks again as soon as it has
+            // its answer finds the place it just left.
+            drop(permit);
+            let _ = answer.send(result);
         });
         self.jobs
             .send(job)
@@ -118,19 +202,33 @@ impl Pool {
     }
 }
 
-fn work(waiting: &Mutex<Receiver<Job>>, mut memory: Memory) {
+fn work(waiting: &Mutex<Receiver<Job>>, buffers: &Buffers, release_after: Duration) {
     loop {
         // One worker at a time waits on the queue; the lock is released once it has a job.
-        let job = match waiting.lock() {
-            Ok(queue) => match queue.recv() {
+        // It waits with a timeout only while there is memory to free: with none idle and
+        // none out, no buffer can appear before the next job, so an idle pool sleeps.
+        let job = {
+            let Ok(queue) = waiting.lock() else { return };
+            let next = if buffers.any() {
+                queue.recv_timeout(release_after)
+            } else {
+                queue.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match next {
                 Ok(job) => job,
-                Err(_) => return, // every sender is gone: the hasher was dropped
-            },
-            Err(_) => return,
+                Err(RecvTimeoutError::Timeout) => {
+                    drop(queue);
+                    buffers.release();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return, // the hasher was dropped
+            }
         };
+        let mut memory = buffers.take();
         // A panic in one job (a bug) must not take the worker with it; its caller sees
         // the dropped answer as a failure.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory)));
+        buffers.give_back(memory);
     }
 }
 
@@ -152,8 +250,44 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn buffers_are_reused_while_busy_and_freed_when_idle() {
+        /// Hashes in 8 blocks; answers how many the job found allocated.
+        async fn held(pool: &Pool) -> usize {
+            pool.run(|memory| {
+                let before = memory.blocks.len();
+                memory.blocks(8);
+                Ok(before)
+            })
+            .await
+            .unwrap()
+        }
+        let pool = Pool::new(2, 4, 8, Duration::from_millis(300)).unwrap();
+        assert_eq!(held(&pool).await, 0, "nothing is allocated before a job");
+        assert_eq!(held(&pool).await, 8, "the next job reuses the buffer");
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(held(&pool).await, 0, "freed after the idle time");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_with_its_answer_may_ask_again_at_once() {
+        // One place in all: each answer must have freed it for the next call.
+        let pool = Pool::new(1, 0, 1, RELEASE_AFTER).unwrap();
+        for i in 0..200 {
+            assert_eq!(pool.run(move |_| Ok(i)).await.unwrap(), i);
+        }
+    }
+
+    #[test]
+    fn a_buffer_reserves_more_than_it_uses_and_is_zeroed() {
+        let blocks = buffer(8);
+        assert_eq!(blocks.len(), 8);
+        assert!(blocks.capacity() * 1024 > 32 << 20);
+        assert!(blocks.iter().all(|b| b.as_ref().iter().all(|w| *w == 0)));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_job_whose_caller_left_never_runs() {
-        let pool = Arc::new(Pool::new(1, 4, 1).unwrap());
+        let pool = Arc::new(Pool::new(1, 4, 1, RELEASE_AFTER).unwrap());
         let ran = Arc::new(AtomicUsize::new(0));
         // Hold the only worker until released.
         let (release, held) = std::sync::mpsc::channel::<()>();
