@@ -4,7 +4,9 @@
 use crate::clock::UnixTime;
 use crate::crypto::passwords::PasswordHasher;
 use crate::domain::MAX_TOKEN_TTL;
-use crate::domain::{ClientId, Email, GrantType, RedirectUri, Scope, SigningAlg, UserId, Username};
+use crate::domain::{
+    ClientId, DisplayName, Email, GrantType, RedirectUri, Scope, SigningAlg, UserId, Username,
+};
 use crate::revocation::{RevocationList, RevokeError};
 use crate::store::{ClientRecord, NewUser, RevocationRecord, Revoked, Store, StoreError};
 use crate::token::opaque::ClientSecret;
@@ -156,26 +158,49 @@ pub async fn register_client(
     Ok((record, secret))
 }
 
+/// What a person is called and how to reach them, as an operator types it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Profile<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    /// The operator vouches for the address; refused without one.
+    pub email_verified: bool,
+}
+
 /// Creates a user with an argon2id hash of `password`.
 pub async fn create_user(
     store: &dyn Store,
     hasher: &PasswordHasher,
     username: &str,
-    email: Option<&str>,
+    profile: Profile<'_>,
     password: &str,
     now: UnixTime,
 ) -> Result<NewUser, AdminError> {
-    let name =
+    let invalid = |e: crate::domain::ParseError| AdminError::Invalid(e.to_string());
+    let username =
         Username::parse(username).map_err(|e| AdminError::Invalid(format!("username: {e}")))?;
-    let email = email
+    let name = profile
+        .name
+        .map(DisplayName::parse)
+        .transpose()
+        .map_err(invalid)?;
+    let email = profile
+        .email
         .map(Email::parse)
         .transpose()
-        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+        .map_err(invalid)?;
+    if profile.email_verified && email.is_none() {
+        return Err(AdminError::Invalid(
+            "an email address can only be verified if there is one".into(),
+        ));
+    }
     check_new_password(password)?;
     let user = NewUser {
         id: crate::crypto::new_id(UserId::from_random)?,
-        username: name,
+        username,
+        name,
         email,
+        email_verified: profile.email_verified,
         password_hash: hasher.hash(password).await?,
         created_at: now,
     };

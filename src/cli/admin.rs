@@ -9,8 +9,8 @@ use super::{
     ClientsCommand, CreateClient, UsersCommand, open_store as open, print, revocation_view,
 };
 use crate::admin::{
-    ClientSpec, Revoking, create_user, end_client_access, end_user_access, register_client,
-    set_password,
+    ClientSpec, Profile, Revoking, create_user, end_client_access, end_user_access,
+    register_client, set_password,
 };
 use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
@@ -212,17 +212,24 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
     match cmd {
         UsersCommand::Create {
             username,
+            name,
             email,
+            email_verified,
             json,
             ..
         } => {
             let created = async {
                 let password = password_from_stdin()?;
+                let profile = Profile {
+                    name: name.as_deref(),
+                    email: email.as_deref(),
+                    email_verified,
+                };
                 Ok(create_user(
                     store.as_ref(),
                     &hasher()?,
                     &username,
-                    email.as_deref(),
+                    profile,
                     &password,
                     SystemClock.now(),
                 )
@@ -232,7 +239,10 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             let user = audited(store.as_ref(), "users.create", &username, created).await?;
             print(
                 json,
-                json!({ "id": user.id, "username": user.username, "email": user.email }),
+                json!({
+                    "id": user.id, "username": user.username, "name": user.name,
+                    "email": user.email, "email_verified": user.email_verified,
+                }),
                 format!("created user {} ({})", user.username, user.id),
             );
         }
@@ -277,7 +287,12 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             let users = store.list_users().await?;
             let list: Vec<_> = users
                 .iter()
-                .map(|u| json!({ "id": u.id, "username": u.username, "email": u.email, "disabled": u.disabled }))
+                .map(|u| {
+                    json!({
+                        "id": u.id, "username": u.username, "name": u.name, "email": u.email,
+                        "email_verified": u.email_verified, "disabled": u.disabled,
+                    })
+                })
                 .collect();
             let human = users
                 .iter()

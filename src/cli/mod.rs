@@ -120,8 +120,15 @@ pub enum UsersCommand {
     Create {
         #[arg(long)]
         username: String,
+        /// The person's full name (the `name` claim, released under the `profile` scope).
+        #[arg(long)]
+        name: Option<String>,
+        /// Released under the `email` scope.
         #[arg(long)]
         email: Option<String>,
+        /// The address is known to be theirs (`email_verified: true`).
+        #[arg(long, requires = "email")]
+        email_verified: bool,
         /// Read the password from stdin (required: passwords never come from argv).
         #[arg(long, required = true)]
         password_stdin: bool,

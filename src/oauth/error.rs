@@ -1,4 +1,5 @@
-//! OAuth errors, one variant per RFC 6749 §5.2 / §4.1.2.1 code and nothing else;
+//! OAuth errors, one variant per RFC 6749 §5.2 / §4.1.2.1 or OIDC Core §3.1.2.6 code and
+//! nothing else;
 //! `http::error` maps them to the wire. Errors of the layers below become
 //! `temporarily_unavailable` or `server_error` here, their detail logged once, never sent.
 
@@ -32,6 +33,12 @@ pub enum OAuthError {
     AccessDenied(String),
     #[error("login_required")]
     LoginRequired,
+    /// OIDC Core §6: a `request` object was sent; sigil accepts none.
+    #[error("request_not_supported")]
+    RequestNotSupported,
+    /// OIDC Core §6: a `request_uri` was sent; sigil fetches none.
+    #[error("request_uri_not_supported")]
+    RequestUriNotSupported,
     /// Over a guessing limit: answered 429 with `Retry-After` (these seconds).
     #[error("too many failed attempts")]
     TooManyAttempts(u64),
@@ -60,6 +67,8 @@ impl OAuthError {
             Self::InvalidScope(_) => "invalid_scope",
             Self::AccessDenied(_) => "access_denied",
             Self::LoginRequired => "login_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::TemporarilyUnavailable | Self::TooManyAttempts(_) => "temporarily_unavailable",
             Self::ServerError => "server_error",
         }

@@ -5,9 +5,11 @@
 
 use serde::Serialize;
 
-use crate::domain::{Email, ParseError, UserId, Username};
+use crate::domain::{ParseError, UserId};
 use crate::services::Services;
+use crate::services::released;
 use crate::store::StoreError;
+use crate::token::claims::UserClaims;
 use crate::token::jwt;
 
 /// RFC 6750 §3.1 error codes, plus the dependency failure that must not read as valid.
@@ -49,9 +51,8 @@ pub fn parse_bearer(header: &str) -> Result<&str, ParseError> {
 #[derive(Debug, Serialize)]
 pub struct UserInfo {
     pub sub: UserId,
-    pub preferred_username: Username,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<Email>,
+    #[serde(flatten)]
+    pub claims: UserClaims,
 }
 
 pub async fn userinfo(services: &Services, token: &str) -> Result<UserInfo, BearerError> {
@@ -84,11 +85,9 @@ pub async fn userinfo(services: &Services, token: &str) -> Result<UserInfo, Bear
         })?
         .filter(|u| !u.disabled)
         .ok_or(BearerError::InvalidToken)?;
-    let with_email = claims.scope.contains("email");
     Ok(UserInfo {
+        claims: released::user_claims(&user, &claims.scope),
         sub: user.id,
-        preferred_username: user.username,
-        email: if with_email { user.email } else { None },
     })
 }
 

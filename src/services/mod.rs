@@ -6,6 +6,7 @@
 //! error codes or any HTTP type.
 
 pub mod clients;
+pub mod released;
 
 use clients::{Cached, Lookup};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixTime;
-use crate::domain::{ClientId, GrantId, Kid, Nonce, Scope};
+use crate::domain::{ClientId, DisplayName, Email, GrantId, Kid, Nonce, Scope, Username};
 
 /// An access token's claims (RFC 9068 §2.2).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -48,4 +48,23 @@ pub struct IdClaims {
     pub auth_time: UnixTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<Nonce>,
+    /// Binds the ID token to the access token issued with it (OIDC Core §3.1.3.6).
+    pub at_hash: String,
+    #[serde(flatten)]
+    pub user: UserClaims,
+}
+
+/// What the scope releases about the user (OIDC Core §5.4): `profile` gives the name and
+/// the username, `email` the address and whether it is verified. The same in the ID
+/// token and at /userinfo.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct UserClaims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<DisplayName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<Username>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
 }

@@ -70,6 +70,20 @@ pub fn mint_id(keys: &KeySet, alg: SigningAlg, claims: &IdClaims) -> Result<Stri
     sign(keys, alg, ID_TOKEN_TYP, claims)
 }
 
+/// The `at_hash` of `access_token` for an ID token signed with `alg` (OIDC Core
+/// §3.1.3.6): the left half of the hash the signature algorithm uses, base64url. For
+/// EdDSA (Ed25519) that hash is SHA-512, as OpenID's EdDSA registration and certified
+/// libraries such as panva's have it.
+pub fn at_hash(alg: SigningAlg, access_token: &str) -> String {
+    let digest = match alg {
+        SigningAlg::Es256 | SigningAlg::Rs256 | SigningAlg::Ps256 => &ring::digest::SHA256,
+        SigningAlg::EdDsa => &ring::digest::SHA512,
+    };
+    let hash = ring::digest::digest(digest, access_token.as_bytes());
+    let bytes = hash.as_ref();
+    b64url(&bytes[..bytes.len() / 2])
+}
+
 fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
     match alg {
         SigningAlg::Es256 => Algorithm::ES256,
@@ -229,6 +243,20 @@ mod tests {
     }
 
     #[test]
+    fn at_hash_is_the_left_half_of_the_algorithms_hash() {
+        // OIDC Core's own example (A.3): the access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y".
+        let token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
+        assert_eq!(at_hash(SigningAlg::Rs256, token), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(at_hash(SigningAlg::Es256, token), "77QmUPtjPfzWtF2AnpK9RQ");
+        let sha512 = ring::digest::digest(&ring::digest::SHA512, token.as_bytes());
+        assert_eq!(
+            at_hash(SigningAlg::EdDsa, token),
+            b64url(&sha512.as_ref()[..32])
+        );
+        assert_eq!(at_hash(SigningAlg::EdDsa, token).len(), 43);
+    }
+
+    #[test]
     fn every_generated_algorithm_signs_what_it_verifies() {
         let keys = keys_for(&[SigningAlg::Es256, SigningAlg::EdDsa]);
         let now = 1_800_000_000;
@@ -279,6 +307,8 @@ mod tests {
                 iat: now,
                 auth_time: now,
                 nonce: None,
+                at_hash: at_hash(SigningAlg::Es256, "an access token"),
+                user: Default::default(),
             },
         )
         .unwrap();

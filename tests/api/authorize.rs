@@ -2,7 +2,7 @@
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of, location,
+    Backend, CHALLENGE, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of, location,
     query_param, set_cookie, spawn_app,
 };
 
@@ -247,6 +247,39 @@ async fn unknown_client_gets_an_error_page_not_a_redirect(backend: Backend) {
     );
 }
 
+async fn an_openid_request_names_its_redirect_uri(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let spec = sigil::admin::ClientSpec {
+        name: "One URI".into(),
+        public: false,
+        redirect_uris: vec![REDIRECT.into()],
+        grant_types: vec!["authorization_code".into()],
+        scopes: "openid read".into(),
+        id_token_alg: None,
+    };
+    let (client, _) = sigil::admin::register_client(app.services.store.as_ref(), &spec, app.now())
+        .await
+        .unwrap();
+    let without = |scope: &'static str| {
+        let mut params = vec![
+            ("response_type", "code"),
+            ("client_id", client.id.as_str()),
+            ("scope", scope),
+            ("state", "st4te"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ];
+        params.retain(|(_, v)| !v.is_empty());
+        params
+    };
+    // Plain OAuth may leave out the only registered URI: the login form is shown.
+    assert_eq!(app.get_authorize(&without("read")).await.status(), 200);
+    // OpenID Connect may not: an error page, and no redirect anywhere.
+    let res = app.get_authorize(&without("openid read")).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+}
+
 async fn near_miss_redirect_uris_never_redirect(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
@@ -311,7 +344,11 @@ async fn errors_after_the_redirect_uri_is_verified_go_back_to_it(backend: Backen
         (&[("response_type", "")], "invalid_request"),
         (&[("scope", "openid admin")], "invalid_scope"),
         (&[("prompt", "none login")], "invalid_request"),
-        (&[("request", "eyJ...")], "invalid_request"),
+        (&[("request", "eyJ...")], "request_not_supported"),
+        (
+            &[("request_uri", "https://rp.example/r/1")],
+            "request_uri_not_supported",
+        ),
     ];
     for (extra, code) in cases {
         let params = app.authorize_params(&client, extra);
@@ -383,6 +420,7 @@ both_backends!(
     login_with_another_csrf_token_than_its_cookie_is_refused,
     unknown_client_gets_an_error_page_not_a_redirect,
     near_miss_redirect_uris_never_redirect,
+    an_openid_request_names_its_redirect_uri,
     loopback_redirect_any_port_for_public_clients,
     errors_after_the_redirect_uri_is_verified_go_back_to_it,
     duplicated_parameters_are_refused_without_redirect,

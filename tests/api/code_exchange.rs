@@ -46,7 +46,16 @@ async fn code_gives_access_refresh_and_id_tokens(backend: Backend) {
     assert_eq!(id["aud"], client.id);
     assert_eq!(id["sub"], user_id);
     assert_eq!(id["nonce"], "n0nce");
+    assert_eq!(id["azp"], client.id);
     assert!(id["auth_time"].is_i64());
+    // at_hash binds the ID token to this access token: the left half of its SHA-256.
+    let sha256 = ring::digest::digest(
+        &ring::digest::SHA256,
+        tokens["access_token"].as_str().unwrap().as_bytes(),
+    );
+    use base64::Engine as _;
+    let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&sha256.as_ref()[..16]);
+    assert_eq!(id["at_hash"], expected);
     assert_eq!(
         jwt_part(tokens["id_token"].as_str().unwrap(), 0)["typ"],
         "JWT"

@@ -21,7 +21,7 @@ pub use ids::{ClientId, GrantId, Kid, UserId};
 pub use pkce::{CodeChallenge, CodeVerifier};
 pub use redirect_uri::RedirectUri;
 pub use scope::Scope;
-pub use text::{Email, Nonce, State, Username};
+pub use text::{DisplayName, Email, Nonce, State, Username};
 
 /// Seconds since the Unix epoch. Signed so that arithmetic on expiries never wraps.
 pub type UnixTime = i64;

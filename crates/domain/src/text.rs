@@ -108,6 +108,27 @@ impl Username {
     }
 }
 
+/// A person's full name as the OIDC `name` claim carries it: trimmed, 1–200 characters,
+/// no control characters (it is shown on pages and copied into tokens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let name = raw.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ParseError("name must be 1 to 200 characters"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(ParseError("name must not contain control characters"));
+        }
+        Ok(Self(name.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 macro_rules! shown_as_str {
     ($($name:ident),*) => {$(
         impl std::fmt::Display for $name {
@@ -123,11 +144,31 @@ macro_rules! shown_as_str {
     )*};
 }
 
-shown_as_str!(State, Nonce, Email, Username);
+shown_as_str!(State, Nonce, Email, Username, DisplayName);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_name_bounds() {
+        assert_eq!(
+            DisplayName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
+        assert_eq!(
+            DisplayName::parse(&"é".repeat(200))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            200
+        );
+        for bad in ["", "   ", "a\nb", "a\u{7f}b"] {
+            assert!(DisplayName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(DisplayName::parse(&"é".repeat(201)).is_err());
+    }
 
     #[test]
     fn state_and_nonce_bounds() {

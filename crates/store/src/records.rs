@@ -3,8 +3,8 @@
 //! never becomes a record (see [`crate::rows`]).
 
 use sigil_domain::{
-    ClientId, CodeChallenge, Email, GrantId, GrantType, Kid, Nonce, RedirectUri, Scope, SigningAlg,
-    UnixTime, UserId, Username,
+    ClientId, CodeChallenge, DisplayName, Email, GrantId, GrantType, Kid, Nonce, RedirectUri,
+    Scope, SigningAlg, UnixTime, UserId, Username,
 };
 
 /// A SHA-256 digest: how codes, refresh tokens, sessions and client secrets are stored.
@@ -14,7 +14,10 @@ pub type Digest = [u8; 32];
 pub struct NewUser {
     pub id: UserId,
     pub username: Username,
+    pub name: Option<DisplayName>,
     pub email: Option<Email>,
+    /// The operator vouched for the address; never set without one.
+    pub email_verified: bool,
     /// An argon2id PHC string.
     pub password_hash: String,
     pub created_at: UnixTime,
@@ -24,7 +27,9 @@ pub struct NewUser {
 pub struct UserRecord {
     pub id: UserId,
     pub username: Username,
+    pub name: Option<DisplayName>,
     pub email: Option<Email>,
+    pub email_verified: bool,
     /// An argon2id PHC string; parsed (and its parameters bounded) when verified.
     pub password_hash: String,
     pub disabled: bool,

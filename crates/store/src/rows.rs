@@ -6,8 +6,8 @@
 //! value (it may be a secret's digest), and is never replaced by a default.
 
 use sigil_domain::{
-    ClientId, CodeChallenge, Email, GrantId, GrantType, Kid, Nonce, ParseError, RedirectUri, Scope,
-    SigningAlg, UserId, Username,
+    ClientId, CodeChallenge, DisplayName, Email, GrantId, GrantType, Kid, Nonce, ParseError,
+    RedirectUri, Scope, SigningAlg, UserId, Username,
 };
 
 use crate::StoreError;
@@ -57,7 +57,9 @@ fn decode_grants(raw: &str) -> Result<Vec<GrantType>, StoreError> {
 pub struct UserRow {
     pub id: String,
     pub username: String,
+    pub name: Option<String>,
     pub email: Option<String>,
+    pub email_verified: bool,
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: i64,
@@ -75,11 +77,17 @@ impl TryFrom<UserRow> for UserRecord {
         Ok(Self {
             id: parsed("users.id", UserId::parse(&r.id))?,
             username,
+            name: r
+                .name
+                .as_deref()
+                .map(|n| parsed("users.name", DisplayName::parse(n)))
+                .transpose()?,
             email: r
                 .email
                 .as_deref()
                 .map(|e| parsed("users.email", Email::parse(e)))
                 .transpose()?,
+            email_verified: r.email_verified,
             password_hash: r.password_hash,
             disabled: r.disabled,
             created_at: r.created_at,
@@ -384,7 +392,9 @@ mod tests {
         let row = |name: &str| UserRow {
             id: "u1".into(),
             username: name.into(),
+            name: None,
             email: None,
+            email_verified: false,
             password_hash: "$argon2id$...".into(),
             disabled: false,
             created_at: 1,
@@ -393,6 +403,15 @@ mod tests {
         assert!(matches!(
             UserRecord::try_from(row("Alice")),
             Err(StoreError::Corrupt(_))
+        ));
+        // A display name with a control character was not written by sigil.
+        let bad_name = UserRow {
+            name: Some("Ada\u{0}".into()),
+            ..row("alice")
+        };
+        assert!(matches!(
+            UserRecord::try_from(bad_name),
+            Err(StoreError::Corrupt(m)) if m.starts_with("users.name")
         ));
     }
 

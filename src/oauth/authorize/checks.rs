@@ -56,14 +56,21 @@ pub fn redirect_uri(client: &ClientRecord, form: &Form) -> Result<RedirectUri, A
             // meets the registration rules too; the parse only makes that a type.
             RedirectUri::parse(requested).map_err(|_| unregistered())
         }
-        // Optional only when there is exactly one to choose (RFC 6749 §3.1.2.3).
+        // Optional only when there is exactly one to choose (RFC 6749 §3.1.2.3), and
+        // never in an OpenID request (OIDC Core §3.1.2.1 requires it).
         None => match client.redirect_uris.as_slice() {
-            [only] => Ok(only.clone()),
+            [only] if !is_openid(form) => Ok(only.clone()),
             _ => Err(AuthorizeError::Page(
                 "The request has no redirect_uri.".into(),
             )),
         },
     }
+}
+
+/// An OpenID Connect request: its scope names `openid`.
+fn is_openid(form: &Form) -> bool {
+    form.get("scope")
+        .is_some_and(|s| s.split(' ').any(|token| token == "openid"))
 }
 
 /// A malformed `state` cannot be echoed back, so the error goes without it.
@@ -94,11 +101,14 @@ pub fn client_may_use_code(ctx: &Ctx<'_>) -> Result<(), AuthorizeError> {
     }
 }
 
+/// Request objects (OIDC Core §6) are not supported, and say so with their own codes, so
+/// a relying party can tell it to send plain parameters.
 pub fn no_request_objects(ctx: &Ctx<'_>, form: &Form) -> Result<(), AuthorizeError> {
-    if form.get("request").is_some() || form.get("request_uri").is_some() {
-        return Err(ctx.fail(OAuthError::invalid_request(
-            "request objects are not supported",
-        )));
+    if form.get("request").is_some() {
+        return Err(ctx.fail(OAuthError::RequestNotSupported));
+    }
+    if form.get("request_uri").is_some() {
+        return Err(ctx.fail(OAuthError::RequestUriNotSupported));
     }
     Ok(())
 }

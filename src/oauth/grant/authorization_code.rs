@@ -94,12 +94,17 @@ pub async fn exchange(
 
     let access_token = issue::mint_access_token(services, &grant, user.id.as_str(), now)?;
     let id_token = if grant.scope.contains("openid") {
+        let subject = issue::IdTokenFor {
+            user_id: &user.id,
+            user: Some(&user),
+            nonce: record.nonce,
+            access_token: &access_token,
+        };
         Some(issue::mint_id_token(
             services,
             &grant,
             client.id_token_alg,
-            &user.id,
-            record.nonce,
+            subject,
             now,
         )?)
     } else {

@@ -4,7 +4,8 @@ use crate::clock::UnixTime;
 use crate::domain::{GrantId, Nonce, SigningAlg, UserId};
 use crate::oauth::OAuthError;
 use crate::services::Services;
-use crate::store::{GrantRecord, NewRefreshToken};
+use crate::services::released;
+use crate::store::{GrantRecord, NewRefreshToken, UserRecord};
 use crate::token::claims::{AccessClaims, IdClaims};
 use crate::token::jwt;
 use crate::token::opaque::RefreshToken;
@@ -35,25 +36,40 @@ pub fn mint_access_token(
     Ok(jwt::mint_access(&keys, alg, &claims)?)
 }
 
+/// Who an ID token is about and what it is issued with.
+pub struct IdTokenFor<'a> {
+    pub user_id: &'a UserId,
+    /// The user's record, when the scope releases claims from it (see
+    /// [`released::needs_user`]); `None` releases nothing beyond `sub`.
+    pub user: Option<&'a UserRecord>,
+    pub nonce: Option<Nonce>,
+    /// The access token issued alongside, which `at_hash` binds.
+    pub access_token: &'a str,
+}
+
 /// Mints an ID token for `grant`, signed with `alg`, the client's registered
 /// `id_token_signed_response_alg`.
 pub fn mint_id_token(
     services: &Services,
     grant: &GrantRecord,
     alg: SigningAlg,
-    subject: &UserId,
-    nonce: Option<Nonce>,
+    subject: IdTokenFor<'_>,
     now: UnixTime,
 ) -> Result<String, OAuthError> {
     let claims = IdClaims {
         iss: services.config.issuer.clone(),
-        sub: subject.as_str().to_owned(),
+        sub: subject.user_id.as_str().to_owned(),
         aud: grant.client_id.clone(),
         azp: grant.client_id.clone(),
         exp: now + services.config.id_token_ttl,
         iat: now,
         auth_time: grant.auth_time.unwrap_or(now),
-        nonce,
+        nonce: subject.nonce,
+        at_hash: jwt::at_hash(alg, subject.access_token),
+        user: subject
+            .user
+            .map(|u| released::user_claims(u, &grant.scope))
+            .unwrap_or_default(),
     };
     let keys = services.keys.current()?;
     Ok(jwt::mint_id(&keys, alg, &claims)?)

@@ -21,6 +21,7 @@ use crate::domain::Scope;
 use crate::oauth::OAuthError;
 use crate::oauth::revoke::revoke_grant;
 use crate::services::Services;
+use crate::services::released;
 use crate::store::{ClientRecord, GrantRecord, Redemption};
 use crate::token::opaque::RefreshToken;
 
@@ -111,14 +112,28 @@ pub async fn exchange(
     };
     let access_token = issue::mint_access_token(services, &narrowed, &subject, now)?;
     let id_token = match &narrowed.user_id {
-        Some(user_id) if narrowed.scope.contains("openid") => Some(issue::mint_id_token(
-            services,
-            &narrowed,
-            client.id_token_alg,
-            user_id,
-            None,
-            now,
-        )?),
+        Some(user_id) if narrowed.scope.contains("openid") => {
+            // Read only when the scope releases something from it: a plain `openid`
+            // refresh stays at two round trips.
+            let user = if released::needs_user(&narrowed.scope) {
+                services.store.user_by_id(user_id).await?
+            } else {
+                None
+            };
+            let subject = issue::IdTokenFor {
+                user_id,
+                user: user.as_ref(),
+                nonce: None,
+                access_token: &access_token,
+            };
+            Some(issue::mint_id_token(
+                services,
+                &narrowed,
+                client.id_token_alg,
+                subject,
+                now,
+            )?)
+        }
         _ => None,
     };
     Ok(TokenResponse {

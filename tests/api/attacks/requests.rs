@@ -69,7 +69,7 @@ async fn look_alike_usernames_are_one_account(backend: Backend) {
         app.services.store.as_ref(),
         &app.services.passwords,
         "ＡＬＩＣＥ",
-        None,
+        sigil::admin::Profile::default(),
         "another password",
         app.now(),
     )

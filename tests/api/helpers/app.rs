@@ -285,7 +285,7 @@ impl TestApp {
             self.services.store.as_ref(),
             &self.services.passwords,
             username,
-            None,
+            sigil::admin::Profile::default(),
             PASSWORD,
             self.now(),
         )

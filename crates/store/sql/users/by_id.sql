@@ -1,3 +1,3 @@
-SELECT id, username, email, password_hash, disabled, created_at
+SELECT id, username, name, email, email_verified, password_hash, disabled, created_at
 FROM users
 WHERE id = $1

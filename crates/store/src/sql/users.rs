@@ -12,7 +12,9 @@ macro_rules! __impl_sql_users {
                     "../store/sql/users/insert.sql",
                     u.id.as_str(),
                     u.username.as_str(),
+                    u.name.as_ref().map(|n| n.as_str()),
                     u.email.as_ref().map(|e| e.as_str()),
+                    u.email_verified,
                     u.password_hash.as_str(),
                     u.created_at,
                 )
