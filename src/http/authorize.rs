@@ -90,11 +90,12 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
         Err(e) => return person_failure(&e.into()),
     };
     let cookie = csrf_cookie(services, csrf.expose().to_owned());
+    let hint = request.login_hint.as_ref().map_or("", |h| h.as_str());
     render_login(
         &request,
         csrf.expose(),
         None,
-        "",
+        hint,
         StatusCode::OK,
         vec![cookie],
     )
@@ -199,7 +200,14 @@ pub async fn login(
     };
 
     let address = client_address(&req, &services.config.trusted_proxies).to_string();
-    match authorize::sign_in(&services, &request, username, password, &address).await {
+    let previous = req.cookie(SESSION_COOKIE);
+    let attempt = authorize::Attempt {
+        username,
+        password,
+        address: &address,
+        session_cookie: previous.as_ref().map(Cookie::value),
+    };
+    match authorize::sign_in(&services, &request, attempt).await {
         Ok(signed_in) => {
             let session_cookie =
                 Cookie::build(SESSION_COOKIE, signed_in.session.expose().to_owned())

@@ -111,11 +111,17 @@ pub struct NewSession {
     pub auth_time: UnixTime,
 }
 
-/// Starts a browser session for `user`.
+/// Starts a browser session for `user`, ending the one the browser held before (its
+/// cookie, `previous`): a login replaces a session, whoever it belonged to, so a cookie
+/// once replaced authenticates nothing even if it was copied.
 pub async fn start_session(
     services: &Services,
     user: &UserRecord,
+    previous: Option<&str>,
 ) -> Result<NewSession, LoginError> {
+    if let Some(old) = previous.and_then(|c| SessionId::parse(c).ok()) {
+        services.store.end_session(&old.hash()).await?;
+    }
     let id = SessionId::generate()?;
     let now = services.clock.now();
     services

@@ -2,8 +2,8 @@
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, CHALLENGE, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of, location,
-    query_param, set_cookie, spawn_app,
+    Backend, CHALLENGE, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of, jwt_part,
+    location, query_param, set_cookie, spawn_app,
 };
 
 async fn login_issues_a_code_with_state_and_iss(backend: Backend) {
@@ -73,6 +73,52 @@ async fn a_session_skips_the_form_and_prompt_login_forces_it(backend: Backend) {
         200,
         "the form again"
     );
+}
+
+async fn max_age_asks_for_the_password_again_when_the_session_is_older(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    app.code_for(&client, "alice").await;
+    app.clock.advance(120);
+
+    let recent = app.authorize_params(&client, &[("max_age", "600")]);
+    let to = location(&app.get_authorize(&recent).await);
+    assert!(
+        query_param(&to, "code").is_some(),
+        "a session of 120 s is within 600 s"
+    );
+
+    let silent = app.authorize_params(&client, &[("max_age", "60"), ("prompt", "none")]);
+    let to = location(&app.get_authorize(&silent).await);
+    assert_eq!(query_param(&to, "error").as_deref(), Some("login_required"));
+
+    // The form again; after it, auth_time is the new authentication's.
+    let strict = app.authorize_params(&client, &[("max_age", "60")]);
+    let res = app.login(&strict, "alice", PASSWORD).await;
+    let code = query_param(&location(&res), "code").unwrap();
+    let tokens: serde_json::Value = app
+        .exchange_code(&client, &code)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = jwt_part(tokens["id_token"].as_str().unwrap(), 1);
+    assert_eq!(id["auth_time"], app.now());
+}
+
+async fn login_hint_fills_in_the_username(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let params = app.authorize_params(&client, &[("login_hint", "Alice")]);
+    let html = app.get_authorize(&params).await.text().await.unwrap();
+    assert!(html.contains("value=\"alice\""), "{html}");
+    // Only a hint: one that is no username leaves the field empty, and is no error.
+    let params = app.authorize_params(&client, &[("login_hint", "<b>x y</b>")]);
+    let res = app.get_authorize(&params).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("name=\"username\" autocomplete=\"username\" required value=\"\""));
 }
 
 async fn prompt_none_without_session_is_login_required(backend: Backend) {
@@ -344,6 +390,8 @@ async fn errors_after_the_redirect_uri_is_verified_go_back_to_it(backend: Backen
         (&[("response_type", "")], "invalid_request"),
         (&[("scope", "openid admin")], "invalid_scope"),
         (&[("prompt", "none login")], "invalid_request"),
+        (&[("max_age", "soon")], "invalid_request"),
+        (&[("max_age", "-1")], "invalid_request"),
         (&[("request", "eyJ...")], "request_not_supported"),
         (
             &[("request_uri", "https://rp.example/r/1")],
@@ -413,6 +461,8 @@ both_backends!(
     login_issues_a_code_with_state_and_iss,
     a_session_skips_the_form_and_prompt_login_forces_it,
     prompt_none_without_session_is_login_required,
+    max_age_asks_for_the_password_again_when_the_session_is_older,
+    login_hint_fills_in_the_username,
     unknown_user_and_wrong_password_read_the_same,
     disabled_users_cannot_log_in,
     usernames_fold_case,

@@ -1,5 +1,5 @@
-//! Login behaviour that depends on deployment settings: https cookies, password
-//! re-hashing when the argon2 parameters change.
+//! Login behaviour: https cookies, password re-hashing when the argon2 parameters
+//! change, and a login replacing the browser's session.
 
 use crate::both_backends;
 use reqwest::Response;
@@ -121,8 +121,48 @@ async fn login_rehashes_when_parameters_change(backend: Backend) {
     assert!(after.password_hash.starts_with("$argon2id$"));
 }
 
+/// The value of the `sigil_session` cookie a response sets.
+fn session_of(res: &Response) -> String {
+    let cookie = set_cookie(res, "sigil_session").expect("a session cookie");
+    cookie["sigil_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Whether `session` alone gets a code, silently.
+async fn authenticates(app: &TestApp, client: &TestClient, session: &str) -> bool {
+    let params = app.authorize_params(client, &[("prompt", "none")]);
+    let res = cookieless_browser()
+        .get(format!("{}?{}", app.url("/authorize"), form_of(&params)))
+        .header("cookie", format!("sigil_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    query_param(&location(&res), "code").is_some()
+}
+
+async fn a_new_login_ends_the_browsers_previous_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    app.user("bob").await;
+    let params = app.authorize_params(&client, &[("prompt", "login")]);
+    let first = session_of(&app.login(&params, "alice", PASSWORD).await);
+    assert!(authenticates(&app, &client, &first).await, "the control");
+    // The same browser (app.http keeps its cookies) signs in again, as someone else.
+    let second = session_of(&app.login(&params, "bob", PASSWORD).await);
+    assert!(authenticates(&app, &client, &second).await);
+    assert!(
+        !authenticates(&app, &client, &first).await,
+        "the replaced session authenticates nothing"
+    );
+}
+
 both_backends!(
     https_issuer_makes_cookies_secure_and_sends_hsts,
     http_issuer_cookies_are_not_secure,
     login_rehashes_when_parameters_change,
+    a_new_login_ends_the_browsers_previous_session,
 );

@@ -1,7 +1,9 @@
 //! One function per authorization-request check; `super::validate` fixes their order.
 
 use super::{AuthorizeError, ErrorRedirect, Prompt};
-use crate::domain::{ClientId, CodeChallenge, GrantType, Nonce, RedirectUri, Scope, State};
+use crate::domain::{
+    ClientId, CodeChallenge, GrantType, Nonce, RedirectUri, Scope, State, Username,
+};
 use crate::oauth::OAuthError;
 use crate::oauth::form::Form;
 use crate::services::Services;
@@ -167,4 +169,26 @@ pub fn prompt(ctx: &Ctx<'_>, form: &Form) -> Result<Prompt, AuthorizeError> {
         return Ok(Prompt::Default);
     }
     Err(ctx.fail(OAuthError::invalid_request("unsupported prompt value")))
+}
+
+/// OIDC `max_age` (§3.1.2.1): whole seconds, at most a year (a larger one means nothing a
+/// session could not already satisfy, and bounds the arithmetic).
+pub fn max_age(ctx: &Ctx<'_>, form: &Form) -> Result<Option<i64>, AuthorizeError> {
+    const YEAR: i64 = 365 * 86_400;
+    let Some(raw) = form.get("max_age") else {
+        return Ok(None);
+    };
+    let digits = !raw.is_empty() && raw.len() <= 12 && raw.bytes().all(|b| b.is_ascii_digit());
+    match raw.parse::<i64>() {
+        Ok(seconds) if digits => Ok(Some(seconds.min(YEAR))),
+        _ => Err(ctx.fail(OAuthError::invalid_request(
+            "max_age must be a whole number of seconds",
+        ))),
+    }
+}
+
+/// OIDC `login_hint`: only a hint, so one that is not a username is ignored rather than
+/// refused.
+pub fn login_hint(form: &Form) -> Option<Username> {
+    form.get("login_hint").and_then(|h| Username::parse(h).ok())
 }

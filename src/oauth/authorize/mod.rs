@@ -13,7 +13,7 @@ use url::Url;
 use super::OAuthError;
 use super::form::Form;
 use crate::clock::UnixTime;
-use crate::domain::{CodeChallenge, GrantId, Nonce, RedirectUri, Scope, State, UserId};
+use crate::domain::{CodeChallenge, GrantId, Nonce, RedirectUri, Scope, State, UserId, Username};
 use crate::login::{self, LoginError};
 use crate::services::Services;
 use crate::store::{ClientRecord, CodeRecord};
@@ -40,6 +40,11 @@ pub struct AuthorizeRequest {
     pub challenge: CodeChallenge,
     pub nonce: Option<Nonce>,
     pub prompt: Prompt,
+    /// OIDC `max_age`: a session whose authentication is older than this many seconds
+    /// does not count; the person enters the password again.
+    pub max_age: Option<i64>,
+    /// OIDC `login_hint`, when it is a username: the login form starts with it.
+    pub login_hint: Option<Username>,
 }
 
 /// Where an error goes.
@@ -95,6 +100,8 @@ pub async fn validate(
     let challenge = checks::pkce(&ctx, form)?;
     let nonce = checks::nonce(&ctx, form)?;
     let prompt = checks::prompt(&ctx, form)?;
+    let max_age = checks::max_age(&ctx, form)?;
+    let login_hint = checks::login_hint(form);
     let state = ctx.state.take();
     Ok(AuthorizeRequest {
         redirect_uri,
@@ -103,6 +110,8 @@ pub async fn validate(
         challenge,
         nonce,
         prompt,
+        max_age,
+        login_hint,
         client,
     })
 }
@@ -117,13 +126,19 @@ pub enum Outcome {
 }
 
 /// Decides between a code for the session's user, `login_required`, and the login form.
+/// A session counts unless `prompt=login` asks for the form, or its authentication is
+/// older than `max_age`.
 pub async fn proceed(
     services: &Services,
     request: AuthorizeRequest,
     session_cookie: Option<&str>,
 ) -> Result<Outcome, OAuthError> {
+    let now = services.clock.now();
+    let fresh_enough =
+        |auth_time: UnixTime| request.max_age.is_none_or(|max| now - auth_time <= max);
     if request.prompt != Prompt::Login
         && let Some((user, auth_time)) = login::current_user(services, session_cookie).await?
+        && fresh_enough(auth_time)
     {
         let location = issue_code(services, &request, &user.id, auth_time).await?;
         return Ok(Outcome::Redirect(location));
@@ -156,24 +171,37 @@ pub enum SignInError {
     Failed(OAuthError),
 }
 
-/// The login form's protocol step: checks the credentials, starts a session and issues
-/// the code for the (already validated) authorization request.
+/// What the login form brought: the credentials, where they came from, and the session
+/// cookie the browser already held, if any.
+pub struct Attempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub address: &'a str,
+    pub session_cookie: Option<&'a str>,
+}
+
+/// The login form's protocol step: checks the credentials, starts a session (ending the
+/// browser's previous one) and issues the code for the (already validated) authorization
+/// request.
 pub async fn sign_in(
     services: &Services,
     request: &AuthorizeRequest,
-    username: &str,
-    password: &str,
-    address: &str,
+    attempt: Attempt<'_>,
 ) -> Result<SignedIn, SignInError> {
     let failed = |e: LoginError| match e {
         LoginError::InvalidCredentials => SignInError::InvalidCredentials,
         LoginError::Limited(wait) => SignInError::Limited(wait),
         other => SignInError::Failed(other.into()),
     };
-    let user = login::authenticate(services, username, password, address)
-        .await
-        .map_err(failed)?;
-    let session = login::start_session(services, &user)
+    let user = login::authenticate(
+        services,
+        attempt.username,
+        attempt.password,
+        attempt.address,
+    )
+    .await
+    .map_err(failed)?;
+    let session = login::start_session(services, &user, attempt.session_cookie)
         .await
         .map_err(failed)?;
     let location = issue_code(services, request, &user.id, session.auth_time)

@@ -118,6 +118,13 @@ macro_rules! __impl_sql_users {
                 Ok(())
             }
 
+            async fn end_session(&self, id_hash: &Digest) -> Result<(), StoreError> {
+                sqlx::query_file!("../store/sql/users/end_session.sql", &id_hash[..])
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn session(
                 &self,
                 id_hash: &Digest,
