@@ -88,6 +88,8 @@ pub struct ClientSpec {
     pub name: String,
     pub public: bool,
     pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send people back to.
+    pub post_logout_redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub scopes: String,
     /// `id_token_signed_response_alg`; ES256 when not given.
@@ -110,6 +112,13 @@ pub async fn register_client(
         .redirect_uris
         .iter()
         .map(|u| RedirectUri::parse(u).map_err(|e| invalid(format!("redirect URI {u}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let post_logout_redirect_uris = spec
+        .post_logout_redirect_uris
+        .iter()
+        .map(|u| {
+            RedirectUri::parse(u).map_err(|e| invalid(format!("post-logout redirect URI {u}: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut grant_types = spec
         .grant_types
@@ -148,6 +157,7 @@ pub async fn register_client(
         name: name.to_owned(),
         secret_hash: secret.as_ref().map(ClientSecret::hash),
         redirect_uris,
+        post_logout_redirect_uris,
         grant_types,
         scope,
         id_token_alg,

@@ -149,6 +149,11 @@ fn client_json(c: &ClientRecord) -> serde_json::Value {
         "name": c.name,
         "public": c.is_public(),
         "redirect_uris": c.redirect_uris.iter().map(RedirectUri::as_str).collect::<Vec<_>>(),
+        "post_logout_redirect_uris": c
+            .post_logout_redirect_uris
+            .iter()
+            .map(RedirectUri::as_str)
+            .collect::<Vec<_>>(),
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "scope": c.scope.to_string(),
         "id_token_signed_response_alg": c.id_token_alg,
@@ -161,6 +166,7 @@ async fn create_client(store: &dyn Store, c: CreateClient) -> anyhow::Result<()>
         name: c.name,
         public: c.public,
         redirect_uris: c.redirect_uris,
+        post_logout_redirect_uris: c.post_logout_redirect_uris,
         grant_types: c.grant_types,
         scopes: c.scopes,
         id_token_alg: c.id_token_alg,

@@ -90,6 +90,9 @@ pub struct CreateClient {
     /// A redirect URI (repeat for several).
     #[arg(long = "redirect-uri")]
     pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send people back to (repeat for several).
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
     /// Comma-separated: authorization_code, client_credentials, refresh_token.
     #[arg(
         long,

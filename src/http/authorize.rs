@@ -4,11 +4,12 @@
 //! Every decision of the protocol (the request's checks, the session, the code) is taken
 //! by `oauth::authorize`.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::cookie::Cookie;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::address::client_address;
+use super::cookies;
 use super::error::Refusal;
 use super::extract::{form_body, query_form};
 use super::pages::{LoginForm, error_page, failure_page, login_page};
@@ -17,9 +18,6 @@ use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Outcome, S
 use crate::oauth::form::Form;
 use crate::services::Services;
 use crate::token::opaque::CsrfToken;
-
-const SESSION_COOKIE: &str = "sigil_session";
-const CSRF_COOKIE: &str = "sigil_csrf";
 
 pub async fn authorize_get(req: HttpRequest, services: web::Data<Services>) -> HttpResponse {
     match query_form(&req) {
@@ -78,18 +76,17 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
         Ok(r) => r,
         Err(e) => return authorize_failure(services, e),
     };
-    let cookie = req.cookie(SESSION_COOKIE);
-    let request =
-        match authorize::proceed(services, request, cookie.as_ref().map(Cookie::value)).await {
-            Ok(Outcome::Redirect(location)) => return redirect(&location).finish(),
-            Ok(Outcome::Login(request)) => request,
-            Err(e) => return person_failure(&e),
-        };
+    let session = cookies::session(req);
+    let request = match authorize::proceed(services, request, session.as_deref()).await {
+        Ok(Outcome::Redirect(location)) => return redirect(&location).finish(),
+        Ok(Outcome::Login(request)) => request,
+        Err(e) => return person_failure(&e),
+    };
     let csrf = match CsrfToken::generate() {
         Ok(t) => t,
         Err(e) => return person_failure(&e.into()),
     };
-    let cookie = csrf_cookie(services, csrf.expose().to_owned());
+    let cookie = cookies::csrf(services, &csrf);
     let hint = request.login_hint.as_ref().map_or("", |h| h.as_str());
     render_login(
         &request,
@@ -142,16 +139,6 @@ fn render_login(
     res
 }
 
-fn csrf_cookie(services: &Services, value: String) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(services.config.is_https())
-        .max_age(Duration::hours(1))
-        .finish()
-}
-
 pub async fn login(
     req: HttpRequest,
     payload: web::Payload,
@@ -168,24 +155,12 @@ pub async fn login(
     let username = form.get("username").unwrap_or("");
     let password = form.get("password").unwrap_or("");
 
-    // Double-submit CSRF check: the hidden field must equal the SameSite=Strict cookie
-    // set with the form, which another site can neither read nor send.
-    let cookie = req.cookie(CSRF_COOKIE);
-    let presented = form
-        .get("csrf_token")
-        .and_then(|t| CsrfToken::parse(t).ok());
-    let expected = cookie
-        .as_ref()
-        .and_then(|c| CsrfToken::parse(c.value()).ok());
-    let csrf_ok = match (&presented, &expected) {
-        (Some(p), Some(e)) => crate::crypto::ct_eq(p.expose().as_bytes(), e.expose().as_bytes()),
-        _ => false,
-    };
-    if !csrf_ok {
+    // Double-submit CSRF check (see `cookies`).
+    let Some(csrf) = cookies::csrf_verified(&req, &form) else {
         let Ok(fresh) = CsrfToken::generate() else {
             return person_failure(&OAuthError::ServerError);
         };
-        let c = csrf_cookie(&services, fresh.expose().to_owned());
+        let c = cookies::csrf(&services, &fresh);
         return render_login(
             &request,
             fresh.expose(),
@@ -194,36 +169,24 @@ pub async fn login(
             StatusCode::FORBIDDEN,
             vec![c],
         );
-    }
-    let Some(csrf) = presented else {
-        return person_failure(&OAuthError::ServerError);
     };
 
     let address = client_address(&req, &services.config.trusted_proxies).to_string();
-    let previous = req.cookie(SESSION_COOKIE);
+    let previous = cookies::session(&req);
     let attempt = authorize::Attempt {
         username,
         password,
         address: &address,
-        session_cookie: previous.as_ref().map(Cookie::value),
+        session_cookie: previous.as_deref(),
     };
     match authorize::sign_in(&services, &request, attempt).await {
-        Ok(signed_in) => {
-            let session_cookie =
-                Cookie::build(SESSION_COOKIE, signed_in.session.expose().to_owned())
-                    .path("/")
-                    .http_only(true)
-                    .same_site(SameSite::Lax)
-                    .secure(services.config.is_https())
-                    .max_age(Duration::seconds(services.config.session_ttl))
-                    .finish();
-            let mut spent = Cookie::build(CSRF_COOKIE, "").path("/").finish();
-            spent.make_removal();
-            redirect(&signed_in.location)
-                .cookie(session_cookie)
-                .cookie(spent)
-                .finish()
-        }
+        Ok(signed_in) => redirect(&signed_in.location)
+            .cookie(cookies::new_session(
+                &services,
+                signed_in.session.expose().to_owned(),
+            ))
+            .cookie(cookies::spent_csrf())
+            .finish(),
         Err(SignInError::InvalidCredentials) => render_login(
             &request,
             csrf.expose(),

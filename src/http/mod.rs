@@ -3,8 +3,10 @@
 
 mod address;
 mod authorize;
+mod cookies;
 mod error;
 mod extract;
+mod logout;
 mod meta;
 mod pages;
 mod token;
@@ -40,6 +42,8 @@ pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig
             .route("/authorize", web::get().to(authorize::authorize_get))
             .route("/authorize", web::post().to(authorize::authorize_post))
             .route("/login", web::post().to(authorize::login))
+            .route("/logout", web::get().to(logout::logout_get))
+            .route("/logout", web::post().to(logout::logout_post))
             .route("/token", web::post().to(token::token))
             .route("/introspect", web::post().to(token::introspect))
             .route("/revoke", web::post().to(token::revoke))

@@ -1,6 +1,6 @@
-//! Server-rendered HTML: the login form and the error page a person sees when a request
-//! cannot be sent back to its application. No script, no third-party resource; every
-//! value is HTML-escaped; the CSP forbids everything the pages do not use.
+//! Server-rendered HTML: the login form, the logout pages, and the error page a person
+//! sees when a request cannot be sent back to its application. No script, no third-party
+//! resource; every value is HTML-escaped; the CSP forbids everything the pages do not use.
 
 use actix_web::HttpResponse;
 use actix_web::cookie::Cookie;
@@ -144,6 +144,43 @@ pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>) -> HttpRe
         user = escape(form.username),
     );
     page(StatusCode::OK, "Sign in", &body, cookies)
+}
+
+/// Asks the person to confirm a logout no ID token of theirs vouched for.
+pub fn logout_confirm_page(
+    carried: &[(&'static str, &str)],
+    csrf: &str,
+    client_name: Option<&str>,
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
+    let mut hidden = String::new();
+    for (name, value) in carried {
+        hidden.push_str(&format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        ));
+    }
+    let asking = client_name
+        .map(|n| {
+            format!(
+                "<p><strong>{}</strong> asks to sign you out.</p>",
+                escape(n)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Sign out?</h1>{asking}<form method=\"post\" action=\"/logout\">{hidden}\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+<button type=\"submit\" name=\"confirm\" value=\"yes\">Sign out</button></form>",
+        csrf = escape(csrf),
+    );
+    page(StatusCode::OK, "Sign out?", &body, cookies)
+}
+
+/// The end of a logout with nowhere to send the person back to.
+pub fn signed_out_page(cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    let body = "<h1>You are signed out</h1><p>You can close this window.</p>";
+    page(StatusCode::OK, "Signed out", body, cookies)
 }
 
 #[cfg(test)]

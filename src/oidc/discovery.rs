@@ -22,6 +22,7 @@ pub fn metadata(config: &Config, algorithms: &BTreeSet<SigningAlg>) -> Value {
         "revocation_endpoint": format!("{iss}/revoke"),
         "jwks_uri": format!("{iss}/jwks.json"),
         "userinfo_endpoint": format!("{iss}/userinfo"),
+        "end_session_endpoint": format!("{iss}/logout"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],

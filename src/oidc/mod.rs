@@ -1,5 +1,6 @@
-//! OpenID Connect: discovery documents and UserInfo. (ID tokens are minted in
-//! `token::jwt`.)
+//! OpenID Connect: discovery documents, UserInfo and RP-initiated logout. (ID tokens are
+//! minted in `token::jwt`.)
 
 pub mod discovery;
+pub mod logout;
 pub mod userinfo;

@@ -140,6 +140,7 @@ mod tests {
             name: id.into(),
             secret_hash: None,
             redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
             grant_types: vec![],
             scope: Scope::parse("read").unwrap(),
             id_token_alg: SigningAlg::Es256,

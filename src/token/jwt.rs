@@ -171,6 +171,46 @@ fn verify_signature_and_claims(
     })
 }
 
+/// What an `id_token_hint` proves: who the ID token was about, and for which client.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct IdTokenHint {
+    pub sub: String,
+    pub aud: String,
+}
+
+/// Verifies an ID token of ours presented as `id_token_hint` (RP-initiated logout): a
+/// published key, its algorithm, `typ: JWT`, our issuer. Its expiry is not checked, since
+/// an RP logging someone out often holds only an expired one; what it yields, the subject
+/// and the audience, is all an expired token may still vouch for.
+pub fn verify_id_token_hint(
+    keys: &KeySet,
+    token: &str,
+    issuer: &str,
+) -> Result<IdTokenHint, TokenError> {
+    if token.len() > MAX_JWT_LEN {
+        return Err(TokenError::Invalid("too long"));
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
+    if header.typ.as_deref() != Some(ID_TOKEN_TYP) || header.crit.is_some() {
+        return Err(TokenError::Invalid("typ"));
+    }
+    let kid = header.kid.as_deref().ok_or(TokenError::Invalid("kid"))?;
+    let key = keys.verifier(kid).ok_or(TokenError::Invalid("kid"))?;
+    let alg = jwt_algorithm(key.alg);
+    if header.alg != alg {
+        return Err(TokenError::Invalid("alg"));
+    }
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[issuer]);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false; // any client's: the caller matches it to one
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<IdTokenHint>(token, &key.decoding, &validation)
+        .map(|data| data.claims)
+        .map_err(|_| TokenError::Invalid("signature or claims"))
+}
+
 fn check_times(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
     if claims.exp <= now {
         return Err(TokenError::Invalid("expired"));
@@ -240,6 +280,43 @@ mod tests {
         assert!(verify_access(&keys, &token, ISS, now + 1).is_ok());
         assert!(verify_access(&keys, &token, ISS, now + 600).is_err());
         assert!(verify_access(&keys, &token, "https://other.test", now).is_err());
+    }
+
+    #[test]
+    fn an_id_token_hint_is_verified_but_may_have_expired() {
+        let keys = keys();
+        let now = 1_000;
+        let id = mint_id(
+            &keys,
+            SigningAlg::Es256,
+            &IdClaims {
+                iss: ISS.into(),
+                sub: "user-1".into(),
+                aud: ClientId::parse("c").unwrap(),
+                azp: ClientId::parse("c").unwrap(),
+                exp: now + 60,
+                iat: now,
+                auth_time: now,
+                nonce: None,
+                at_hash: at_hash(SigningAlg::Es256, "an access token"),
+                user: Default::default(),
+            },
+        )
+        .unwrap();
+        // Long expired by any clock: still names its subject and client.
+        let hint = verify_id_token_hint(&keys, &id, ISS).unwrap();
+        assert_eq!((hint.sub.as_str(), hint.aud.as_str()), ("user-1", "c"));
+        assert!(verify_id_token_hint(&keys, &id, "https://other.test").is_err());
+        assert!(
+            verify_id_token_hint(&self::keys(), &id, ISS).is_err(),
+            "another key"
+        );
+        // An access token is no ID token.
+        let access = mint_access(&keys, SigningAlg::Es256, &claims(now)).unwrap();
+        assert!(verify_id_token_hint(&keys, &access, ISS).is_err());
+        let mut tampered = id.clone();
+        tampered.insert(id.find('.').unwrap() + 3, 'x');
+        assert!(verify_id_token_hint(&keys, &tampered, ISS).is_err());
     }
 
     #[test]

@@ -299,6 +299,7 @@ async fn an_openid_request_names_its_redirect_uri(backend: Backend) {
         name: "One URI".into(),
         public: false,
         redirect_uris: vec![REDIRECT.into()],
+        post_logout_redirect_uris: vec![],
         grant_types: vec!["authorization_code".into()],
         scopes: "openid read".into(),
         id_token_alg: None,

@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 
 use crate::helpers::{
     Backend, PASSWORD, TestApp, TestClient, cookieless_browser, csrf_of, form_of, location,
-    query_param, set_cookie, spawn_app, spawn_app_with, spawn_from_env,
+    query_param, session_of, set_cookie, spawn_app, spawn_app_with, spawn_from_env,
 };
 
 /// Logs alice in with a browser that sends back only what it is told to: the CSRF
@@ -121,28 +121,6 @@ async fn login_rehashes_when_parameters_change(backend: Backend) {
     assert!(after.password_hash.starts_with("$argon2id$"));
 }
 
-/// The value of the `sigil_session` cookie a response sets.
-fn session_of(res: &Response) -> String {
-    let cookie = set_cookie(res, "sigil_session").expect("a session cookie");
-    cookie["sigil_session=".len()..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-/// Whether `session` alone gets a code, silently.
-async fn authenticates(app: &TestApp, client: &TestClient, session: &str) -> bool {
-    let params = app.authorize_params(client, &[("prompt", "none")]);
-    let res = cookieless_browser()
-        .get(format!("{}?{}", app.url("/authorize"), form_of(&params)))
-        .header("cookie", format!("sigil_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    query_param(&location(&res), "code").is_some()
-}
-
 async fn a_new_login_ends_the_browsers_previous_session(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
@@ -150,12 +128,12 @@ async fn a_new_login_ends_the_browsers_previous_session(backend: Backend) {
     app.user("bob").await;
     let params = app.authorize_params(&client, &[("prompt", "login")]);
     let first = session_of(&app.login(&params, "alice", PASSWORD).await);
-    assert!(authenticates(&app, &client, &first).await, "the control");
+    assert!(app.authenticates(&client, &first).await, "the control");
     // The same browser (app.http keeps its cookies) signs in again, as someone else.
     let second = session_of(&app.login(&params, "bob", PASSWORD).await);
-    assert!(authenticates(&app, &client, &second).await);
+    assert!(app.authenticates(&client, &second).await);
     assert!(
-        !authenticates(&app, &client, &first).await,
+        !app.authenticates(&client, &first).await,
         "the replaced session authenticates nothing"
     );
 }

@@ -27,6 +27,7 @@ mod keys;
 mod layering;
 mod limits;
 mod login;
+mod logout;
 mod refresh;
 mod schema;
 mod shared_state;

@@ -37,6 +37,19 @@ impl RedirectUri {
         &self.0
     }
 
+    /// This URI with `params` appended to its query (its own query kept): where a
+    /// response to the client goes.
+    pub fn with_query(&self, params: &[(&str, &str)]) -> String {
+        match Url::parse(&self.0) {
+            Ok(mut url) => {
+                url.query_pairs_mut().extend_pairs(params);
+                url.into()
+            }
+            // Unreachable: the URI was parsed when it was made.
+            Err(_) => self.0.clone(),
+        }
+    }
+
     /// Whether `requested` (as sent by the client, unparsed) selects this registered URI.
     pub fn matches(&self, requested: &str, public_client: bool) -> bool {
         if requested == self.0 {
@@ -91,6 +104,15 @@ fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_query_keeps_the_uris_own_query_and_encodes() {
+        let uri = RedirectUri::parse("https://rp.example/cb?tenant=a").unwrap();
+        assert_eq!(
+            uri.with_query(&[("state", "a b&c"), ("iss", "https://id.example")]),
+            "https://rp.example/cb?tenant=a&state=a+b%26c&iss=https%3A%2F%2Fid.example"
+        );
+    }
 
     #[test]
     fn registration_rules() {

@@ -53,6 +53,8 @@ pub struct ClientRecord {
     /// SHA-256 of the secret; `None` for a public client.
     pub secret_hash: Option<Digest>,
     pub redirect_uris: Vec<RedirectUri>,
+    /// Where RP-initiated logout may send people back to, matched exactly.
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     pub scope: Scope,
     /// The algorithm of this client's ID tokens (`id_token_signed_response_alg`).

@@ -31,11 +31,10 @@ pub fn encode_uris(uris: &[RedirectUri]) -> String {
     serde_json::Value::from(list).to_string()
 }
 
-fn decode_uris(raw: &str) -> Result<Vec<RedirectUri>, StoreError> {
-    let list: Vec<String> =
-        serde_json::from_str(raw).map_err(|e| corrupt("clients.redirect_uris", e))?;
+fn decode_uris(column: &'static str, raw: &str) -> Result<Vec<RedirectUri>, StoreError> {
+    let list: Vec<String> = serde_json::from_str(raw).map_err(|e| corrupt(column, e))?;
     list.iter()
-        .map(|u| parsed("clients.redirect_uris", RedirectUri::parse(u)))
+        .map(|u| parsed(column, RedirectUri::parse(u)))
         .collect()
 }
 
@@ -119,6 +118,7 @@ pub struct ClientRow {
     pub name: String,
     pub secret_hash: Option<Vec<u8>>,
     pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
     pub grant_types: String,
     pub scope: String,
     pub id_token_alg: String,
@@ -136,7 +136,11 @@ impl TryFrom<ClientRow> for ClientRecord {
                 .secret_hash
                 .map(|h| digest("clients.secret_hash", h))
                 .transpose()?,
-            redirect_uris: decode_uris(&r.redirect_uris)?,
+            redirect_uris: decode_uris("clients.redirect_uris", &r.redirect_uris)?,
+            post_logout_redirect_uris: decode_uris(
+                "clients.post_logout_redirect_uris",
+                &r.post_logout_redirect_uris,
+            )?,
             grant_types: decode_grants(&r.grant_types)?,
             scope: parsed("clients.scope", Scope::parse_list(&r.scope))?,
             id_token_alg: parsed("clients.id_token_alg", SigningAlg::parse(&r.id_token_alg))?,
@@ -341,6 +345,7 @@ mod tests {
             name: "App".into(),
             secret_hash: Some(vec![0; 32]),
             redirect_uris: "[\"https://app.example/cb\"]".into(),
+            post_logout_redirect_uris: "[]".into(),
             grant_types: "authorization_code refresh_token".into(),
             scope: "openid read".into(),
             id_token_alg: "ES256".into(),

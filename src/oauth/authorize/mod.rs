@@ -8,8 +8,6 @@
 
 mod checks;
 
-use url::Url;
-
 use super::OAuthError;
 use super::form::Form;
 use crate::clock::UnixTime;
@@ -76,7 +74,7 @@ impl ErrorRedirect {
             params.push(("state", s.as_str().to_owned()));
         }
         params.push(("iss", issuer.to_owned()));
-        with_query(self.redirect_uri.as_str(), &params)
+        self.redirect_uri.with_query(&pairs(&params))
     }
 }
 
@@ -243,22 +241,9 @@ async fn issue_code(
         params.push(("state", s.as_str().to_owned()));
     }
     params.push(("iss", services.config.issuer.clone()));
-    Ok(with_query(request.redirect_uri.as_str(), &params))
+    Ok(request.redirect_uri.with_query(&pairs(&params)))
 }
 
-/// Appends `params` to the query of a (verified) redirect URI, keeping its own query.
-fn with_query(redirect_uri: &str, params: &[(&str, String)]) -> String {
-    match Url::parse(redirect_uri) {
-        Ok(mut url) => {
-            {
-                let mut q = url.query_pairs_mut();
-                for (k, v) in params {
-                    q.append_pair(k, v);
-                }
-            }
-            url.into()
-        }
-        // Unreachable for a registered URI, which was parsed at registration.
-        Err(_) => redirect_uri.to_owned(),
-    }
+fn pairs<'a>(params: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -19,6 +19,8 @@ pub const ISSUER: &str = "http://sigil.test";
 pub const PASSWORD: &str = "correct horse battery staple";
 // RFC 7636 Appendix B.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// Where every test client may be sent back to after logout.
+pub const POST_LOGOUT: &str = "https://rp.example/signed-out";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub const REDIRECT: &str = "https://app.example/cb";
 
@@ -256,6 +258,7 @@ impl TestApp {
             name: "Test App".into(),
             public,
             redirect_uris: vec![REDIRECT.into(), "http://127.0.0.1/loopback".into()],
+            post_logout_redirect_uris: vec![POST_LOGOUT.into()],
             grant_types: grants.split(',').map(str::to_owned).collect(),
             scopes: scopes.into(),
             id_token_alg: None,

@@ -88,6 +88,18 @@ impl TestApp {
         .await
     }
 
+    /// Whether the session cookie `session` alone gets `client` a code, silently.
+    pub async fn authenticates(&self, client: &TestClient, session: &str) -> bool {
+        let params = self.authorize_params(client, &[("prompt", "none")]);
+        let res = super::cookieless_browser()
+            .get(format!("{}?{}", self.url("/authorize"), form_of(&params)))
+            .header("cookie", format!("sigil_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        query_param(&location(&res), "code").is_some()
+    }
+
     /// Logs `username` in and returns the code delivered to the redirect URI.
     pub async fn code_for(&self, client: &TestClient, username: &str) -> String {
         let params = self.authorize_params(client, &[]);
@@ -150,6 +162,16 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// The `Set-Cookie` header that sets `name`, if any.
+/// The value of the `sigil_session` cookie a response sets.
+pub fn session_of(res: &Response) -> String {
+    let cookie = set_cookie(res, "sigil_session").expect("a session cookie");
+    cookie["sigil_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")

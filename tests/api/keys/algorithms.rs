@@ -82,6 +82,7 @@ async fn id_tokens_use_the_clients_registered_algorithm(backend: Backend) {
         name: "EdDSA app".into(),
         public: false,
         redirect_uris: vec![crate::helpers::REDIRECT.into()],
+        post_logout_redirect_uris: vec![],
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         scopes: "openid read".into(),
         id_token_alg: Some("EdDSA".into()),

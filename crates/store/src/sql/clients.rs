@@ -14,6 +14,7 @@ macro_rules! __impl_sql_clients {
                     c.name.as_str(),
                     c.secret_hash.as_ref().map(|h| &h[..]),
                     encode_uris(&c.redirect_uris),
+                    encode_uris(&c.post_logout_redirect_uris),
                     encode_grants(&c.grant_types),
                     c.scope.to_string(),
                     c.id_token_alg.as_str(),
