@@ -12,9 +12,11 @@ use super::address::client_address;
 use super::cookies;
 use super::error::Refusal;
 use super::extract::{form_body, query_form};
-use super::pages::{LoginForm, error_page, failure_page, login_page};
+use super::pages::{LoginForm, error_page, failure_page, form_post_page, login_page};
 use crate::oauth::OAuthError;
-use crate::oauth::authorize::{self, AuthorizeError, AuthorizeRequest, Outcome, SignInError};
+use crate::oauth::authorize::{
+    self, AuthorizeError, AuthorizeRequest, Delivery, Outcome, ResponseMode, SignInError,
+};
 use crate::oauth::form::Form;
 use crate::services::Services;
 use crate::token::opaque::CsrfToken;
@@ -66,8 +68,25 @@ fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
 fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
     match e {
         AuthorizeError::Page(message) => error_page(&message),
-        AuthorizeError::Redirect(r) => redirect(&r.location(&services.config.issuer)).finish(),
+        AuthorizeError::Redirect(r) => deliver(&r.delivery(&services.config.issuer), Vec::new()),
         AuthorizeError::Unavailable(e) => person_failure(&e),
+    }
+}
+
+/// Answers the client the way it asked: a redirect, or a form the browser posts to it.
+fn deliver(delivery: &Delivery, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    match delivery.mode {
+        ResponseMode::Query => {
+            let mut res = redirect(&delivery.location());
+            for c in cookies {
+                res.cookie(c);
+            }
+            res.finish()
+        }
+        ResponseMode::FormPost => match crate::crypto::random_id() {
+            Ok(nonce) => form_post_page(&delivery.redirect_uri, &delivery.params, &nonce, cookies),
+            Err(e) => person_failure(&e.into()),
+        },
     }
 }
 
@@ -78,7 +97,7 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
     };
     let session = cookies::session(req);
     let request = match authorize::proceed(services, request, session.as_deref()).await {
-        Ok(Outcome::Redirect(location)) => return redirect(&location).finish(),
+        Ok(Outcome::Deliver(delivery)) => return deliver(&delivery, Vec::new()),
         Ok(Outcome::Login(request)) => request,
         Err(e) => return person_failure(&e),
     };
@@ -112,6 +131,9 @@ fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
     }
     if let Some(n) = &request.nonce {
         v.push(("nonce", n.as_str().to_owned()));
+    }
+    if request.response_mode == ResponseMode::FormPost {
+        v.push(("response_mode", "form_post".to_owned()));
     }
     v
 }
@@ -180,13 +202,10 @@ pub async fn login(
         session_cookie: previous.as_deref(),
     };
     match authorize::sign_in(&services, &request, attempt).await {
-        Ok(signed_in) => redirect(&signed_in.location)
-            .cookie(cookies::new_session(
-                &services,
-                signed_in.session.expose().to_owned(),
-            ))
-            .cookie(cookies::spent_csrf())
-            .finish(),
+        Ok(signed_in) => {
+            let session = cookies::new_session(&services, signed_in.session.expose().to_owned());
+            deliver(&signed_in.delivery, vec![session, cookies::spent_csrf()])
+        }
         Err(SignInError::InvalidCredentials) => render_login(
             &request,
             csrf.expose(),

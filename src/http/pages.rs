@@ -7,23 +7,33 @@ use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 
+use crate::domain::RedirectUri;
+
 /// The style block's CSP hash is computed from this exact text.
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem}\
 label,input,button{display:block;width:100%;margin:.4rem 0}input,button{padding:.5rem;box-sizing:border-box}\
 .error{color:#a00}";
 
 fn csp() -> &'static str {
-    static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(build_csp);
+    static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "default-src 'none'; style-src '{}'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https: http:",
+            style_hash()
+        )
+    });
     &CSP
 }
 
-fn build_csp() -> String {
-    let hash = ring::digest::digest(&ring::digest::SHA256, STYLE.as_bytes());
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(hash.as_ref());
-    format!(
-        "default-src 'none'; style-src 'sha256-{b64}'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https: http:"
-    )
+fn style_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let hash = ring::digest::digest(&ring::digest::SHA256, STYLE.as_bytes());
+        use base64::Engine as _;
+        format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(hash.as_ref())
+        )
+    });
+    &HASH
 }
 
 pub fn escape(s: &str) -> String {
@@ -47,6 +57,16 @@ fn page(
     body: &str,
     cookies: Vec<Cookie<'static>>,
 ) -> HttpResponse {
+    page_under(csp(), status, title, body, cookies)
+}
+
+fn page_under(
+    csp: &str,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -55,7 +75,7 @@ fn page(
     );
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, csp()))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::CACHE_CONTROL, "no-store"));
@@ -144,6 +164,54 @@ pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>) -> HttpRe
         user = escape(form.username),
     );
     page(StatusCode::OK, "Sign in", &body, cookies)
+}
+
+/// The form_post response (OAuth 2.0 Form Post Response Mode): a form that posts
+/// `params` to the client's redirect URI, submitted by one script the CSP admits by its
+/// per-response `nonce`, and by a button where scripts do not run. The form may post to
+/// the redirect URI's origin only.
+pub fn form_post_page(
+    redirect_uri: &RedirectUri,
+    params: &[(&'static str, String)],
+    nonce: &str,
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
+    let mut hidden = String::new();
+    for (name, value) in params {
+        hidden.push_str(&format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        ));
+    }
+    let body = format!(
+        "<h1>Continue to the application</h1>\
+<form method=\"post\" action=\"{action}\">{hidden}<button type=\"submit\">Continue</button></form>\
+<script nonce=\"{nonce}\">document.forms[0].submit()</script>",
+        action = escape(redirect_uri.as_str()),
+        nonce = escape(nonce),
+    );
+    let csp = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}'; style-src '{}'; frame-ancestors 'none'; base-uri 'none'; form-action {}",
+        style_hash(),
+        form_action_source(redirect_uri),
+    );
+    page_under(&csp, StatusCode::OK, "Continue", &body, cookies)
+}
+
+/// The CSP source a form may post to for `uri`: its origin, or its scheme alone for a
+/// native app's private-use scheme, which has no host.
+fn form_action_source(uri: &RedirectUri) -> String {
+    match url::Url::parse(uri.as_str()) {
+        Ok(url) => match url.host_str() {
+            Some(host) => match url.port() {
+                Some(port) => format!("{}://{host}:{port}", url.scheme()),
+                None => format!("{}://{host}", url.scheme()),
+            },
+            None => format!("{}:", url.scheme()),
+        },
+        // Unreachable for a registered URI; posting nowhere is the safe answer.
+        Err(_) => "'none'".to_owned(),
+    }
 }
 
 /// Asks the person to confirm a logout no ID token of theirs vouched for.

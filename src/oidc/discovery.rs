@@ -24,7 +24,7 @@ pub fn metadata(config: &Config, algorithms: &BTreeSet<SigningAlg>) -> Value {
         "userinfo_endpoint": format!("{iss}/userinfo"),
         "end_session_endpoint": format!("{iss}/logout"),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algorithms,

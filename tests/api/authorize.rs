@@ -121,6 +121,98 @@ async fn login_hint_fills_in_the_username(backend: Backend) {
     assert!(html.contains("name=\"username\" autocomplete=\"username\" required value=\"\""));
 }
 
+/// The hidden fields of a form_post page, and its form's action.
+fn posted_form(html: &str) -> (String, std::collections::BTreeMap<String, String>) {
+    let action = html
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with an action")
+        .to_owned();
+    let mut fields = std::collections::BTreeMap::new();
+    for input in html.split("<input type=\"hidden\" ").skip(1) {
+        let attr = |name: &str| {
+            input
+                .split(&format!("{name}=\""))
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap()
+                .to_owned()
+        };
+        fields.insert(attr("name"), attr("value"));
+    }
+    (action, fields)
+}
+
+async fn form_post_answers_with_a_self_submitting_form(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let params = app.authorize_params(&client, &[("response_mode", "form_post")]);
+
+    // Through the login form, the answer is the form, never a redirect.
+    let res = app.login(&params, "alice", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("location").is_none());
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.ends_with("; form-action https://app.example"), "{csp}");
+    let html = res.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|n| n.split('\'').next())
+        .unwrap();
+    assert!(
+        html.contains(&format!("<script nonce=\"{nonce}\">")),
+        "{html}"
+    );
+    assert!(
+        html.contains("<button type=\"submit\">"),
+        "works without JavaScript"
+    );
+    let (action, fields) = posted_form(&html);
+    assert_eq!(action, REDIRECT);
+    assert_eq!(fields["state"], "st4te");
+    assert_eq!(fields["iss"], ISSUER);
+    let tokens = app.exchange_code(&client, &fields["code"]).await;
+    assert_eq!(tokens.status(), 200, "the posted code redeems");
+
+    // With the session, straight to the form; and errors travel the same way.
+    let res = app.get_authorize(&params).await;
+    assert!(
+        posted_form(&res.text().await.unwrap())
+            .1
+            .contains_key("code")
+    );
+    let fresh = cookieless_browser();
+    let silent = app.authorize_params(
+        &client,
+        &[("response_mode", "form_post"), ("prompt", "none")],
+    );
+    let html = fresh
+        .get(format!("{}?{}", app.url("/authorize"), form_of(&silent)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(posted_form(&html).1["error"], "login_required");
+    let discovery: serde_json::Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["response_modes_supported"],
+        serde_json::json!(["query", "form_post"])
+    );
+}
+
 async fn prompt_none_without_session_is_login_required(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
@@ -392,6 +484,7 @@ async fn errors_after_the_redirect_uri_is_verified_go_back_to_it(backend: Backen
         (&[("scope", "openid admin")], "invalid_scope"),
         (&[("prompt", "none login")], "invalid_request"),
         (&[("max_age", "soon")], "invalid_request"),
+        (&[("response_mode", "fragment")], "invalid_request"),
         (&[("max_age", "-1")], "invalid_request"),
         (&[("request", "eyJ...")], "request_not_supported"),
         (
@@ -462,6 +555,7 @@ both_backends!(
     login_issues_a_code_with_state_and_iss,
     a_session_skips_the_form_and_prompt_login_forces_it,
     prompt_none_without_session_is_login_required,
+    form_post_answers_with_a_self_submitting_form,
     max_age_asks_for_the_password_again_when_the_session_is_older,
     login_hint_fills_in_the_username,
     unknown_user_and_wrong_password_read_the_same,

@@ -1,6 +1,6 @@
 //! One function per authorization-request check; `super::validate` fixes their order.
 
-use super::{AuthorizeError, ErrorRedirect, Prompt};
+use super::{AuthorizeError, ErrorRedirect, Prompt, ResponseMode};
 use crate::domain::{
     ClientId, CodeChallenge, GrantType, Nonce, RedirectUri, Scope, State, Username,
 };
@@ -13,6 +13,8 @@ pub struct Ctx<'a> {
     pub client: &'a ClientRecord,
     pub redirect_uri: &'a RedirectUri,
     pub state: Option<State>,
+    /// How errors reach the client once `response_mode` is known.
+    pub mode: ResponseMode,
 }
 
 impl Ctx<'_> {
@@ -20,6 +22,7 @@ impl Ctx<'_> {
         AuthorizeError::Redirect(ErrorRedirect {
             redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
+            mode: self.mode,
             error,
         })
     }
@@ -81,6 +84,17 @@ pub fn state(ctx: &Ctx<'_>, form: &Form) -> Result<Option<State>, AuthorizeError
         .map(State::parse)
         .transpose()
         .map_err(|e| ctx.fail(OAuthError::invalid_request(e.0)))
+}
+
+/// `query` or `form_post`; an unknown mode's error goes back in the query, the default.
+pub fn response_mode(ctx: &Ctx<'_>, form: &Form) -> Result<ResponseMode, AuthorizeError> {
+    match form.get("response_mode") {
+        None | Some("query") => Ok(ResponseMode::Query),
+        Some("form_post") => Ok(ResponseMode::FormPost),
+        Some(_) => Err(ctx.fail(OAuthError::invalid_request(
+            "response_mode must be query or form_post",
+        ))),
+    }
 }
 
 pub fn response_type(ctx: &Ctx<'_>, form: &Form) -> Result<(), AuthorizeError> {

@@ -28,6 +28,33 @@ pub enum Prompt {
     Login,
 }
 
+/// How the response reaches the client (OAuth 2.0 Multiple Response Type Encoding
+/// Practices §2.1, and Form Post Response Mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// In the redirect's query string: the default for `code`.
+    Query,
+    /// POSTed by the browser from an auto-submitting form, so the code never appears in
+    /// a URL (history, logs, Referer).
+    FormPost,
+}
+
+/// A response to the client at its verified redirect_uri.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub redirect_uri: RedirectUri,
+    pub params: Vec<(&'static str, String)>,
+    pub mode: ResponseMode,
+}
+
+impl Delivery {
+    /// The redirect carrying the parameters in its query.
+    pub fn location(&self) -> String {
+        let pairs: Vec<(&str, &str)> = self.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.redirect_uri.with_query(&pairs)
+    }
+}
+
 /// A fully checked authorization request.
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
@@ -38,6 +65,7 @@ pub struct AuthorizeRequest {
     pub challenge: CodeChallenge,
     pub nonce: Option<Nonce>,
     pub prompt: Prompt,
+    pub response_mode: ResponseMode,
     /// OIDC `max_age`: a session whose authentication is older than this many seconds
     /// does not count; the person enters the password again.
     pub max_age: Option<i64>,
@@ -60,12 +88,13 @@ pub enum AuthorizeError {
 pub struct ErrorRedirect {
     pub redirect_uri: RedirectUri,
     pub state: Option<State>,
+    pub mode: ResponseMode,
     pub error: OAuthError,
 }
 
 impl ErrorRedirect {
-    /// The `Location` for this error response.
-    pub fn location(&self, issuer: &str) -> String {
+    /// This error as a response to the client, with `state` and `iss` (RFC 9207).
+    pub fn delivery(self, issuer: &str) -> Delivery {
         let mut params = vec![("error", self.error.code().to_owned())];
         if let Some(d) = self.error.description() {
             params.push(("error_description", d));
@@ -74,7 +103,11 @@ impl ErrorRedirect {
             params.push(("state", s.as_str().to_owned()));
         }
         params.push(("iss", issuer.to_owned()));
-        self.redirect_uri.with_query(&pairs(&params))
+        Delivery {
+            redirect_uri: self.redirect_uri,
+            params,
+            mode: self.mode,
+        }
     }
 }
 
@@ -89,8 +122,10 @@ pub async fn validate(
         client: &client,
         redirect_uri: &redirect_uri,
         state: None,
+        mode: ResponseMode::Query,
     };
     ctx.state = checks::state(&ctx, form)?;
+    ctx.mode = checks::response_mode(&ctx, form)?;
     checks::response_type(&ctx, form)?;
     checks::client_may_use_code(&ctx)?;
     checks::no_request_objects(&ctx, form)?;
@@ -101,9 +136,11 @@ pub async fn validate(
     let max_age = checks::max_age(&ctx, form)?;
     let login_hint = checks::login_hint(form);
     let state = ctx.state.take();
+    let response_mode = ctx.mode;
     Ok(AuthorizeRequest {
         redirect_uri,
         state,
+        response_mode,
         scope,
         challenge,
         nonce,
@@ -117,8 +154,8 @@ pub async fn validate(
 /// What /authorize does with a checked request.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Send the browser here (a code, or an error the client asked for with prompt=none).
-    Redirect(String),
+    /// Answer the client (a code, or an error the client asked for with prompt=none).
+    Deliver(Delivery),
     /// Show the login form for this request.
     Login(Box<AuthorizeRequest>),
 }
@@ -138,16 +175,17 @@ pub async fn proceed(
         && let Some((user, auth_time)) = login::current_user(services, session_cookie).await?
         && fresh_enough(auth_time)
     {
-        let location = issue_code(services, &request, &user.id, auth_time).await?;
-        return Ok(Outcome::Redirect(location));
+        let delivery = issue_code(services, &request, &user.id, auth_time).await?;
+        return Ok(Outcome::Deliver(delivery));
     }
     if request.prompt == Prompt::None {
         let error = ErrorRedirect {
             redirect_uri: request.redirect_uri,
             state: request.state,
+            mode: request.response_mode,
             error: OAuthError::LoginRequired,
         };
-        return Ok(Outcome::Redirect(error.location(&services.config.issuer)));
+        return Ok(Outcome::Deliver(error.delivery(&services.config.issuer)));
     }
     Ok(Outcome::Login(Box::new(request)))
 }
@@ -155,7 +193,7 @@ pub async fn proceed(
 /// A person who has just signed in: the browser session to set, and where to send them.
 pub struct SignedIn {
     pub session: SessionId,
-    pub location: String,
+    pub delivery: Delivery,
 }
 
 #[derive(Debug)]
@@ -202,22 +240,22 @@ pub async fn sign_in(
     let session = login::start_session(services, &user, attempt.session_cookie)
         .await
         .map_err(failed)?;
-    let location = issue_code(services, request, &user.id, session.auth_time)
+    let delivery = issue_code(services, request, &user.id, session.auth_time)
         .await
         .map_err(SignInError::Failed)?;
     Ok(SignedIn {
         session: session.id,
-        location,
+        delivery,
     })
 }
 
-/// Issues a code for `user_id` and returns the redirect that delivers it.
+/// Issues a code for `user_id` and returns the response that delivers it.
 async fn issue_code(
     services: &Services,
     request: &AuthorizeRequest,
     user_id: &UserId,
     auth_time: UnixTime,
-) -> Result<String, OAuthError> {
+) -> Result<Delivery, OAuthError> {
     let code = AuthCode::generate()?;
     let now = services.clock.now();
     services
@@ -241,9 +279,9 @@ async fn issue_code(
         params.push(("state", s.as_str().to_owned()));
     }
     params.push(("iss", services.config.issuer.clone()));
-    Ok(request.redirect_uri.with_query(&pairs(&params)))
-}
-
-fn pairs<'a>(params: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
-    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    Ok(Delivery {
+        redirect_uri: request.redirect_uri.clone(),
+        params,
+        mode: request.response_mode,
+    })
 }
