@@ -70,6 +70,19 @@ impl RawConfig {
                 message: "must be a positive number of seconds".into(),
             }),
         };
+        let session_ttl = ttl(self.session_ttl, 8 * 3600, "SIGIL_SESSION_TTL")?;
+        let session_idle_ttl = match self.session_idle_ttl {
+            // The default never outlasts a shorter absolute lifetime.
+            None => session_ttl.min(3600),
+            Some(s) if s > 0 && s <= session_ttl => s,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "SIGIL_SESSION_IDLE_TTL",
+                    message: "must be a positive number of seconds, at most SIGIL_SESSION_TTL"
+                        .into(),
+                });
+            }
+        };
         let token_ttl = |v: Option<i64>, name: &'static str| match ttl(v, 600, name)? {
             s if s <= MAX_TOKEN_TTL => Ok(s),
             _ => Err(ConfigError::Invalid {
@@ -110,7 +123,8 @@ impl RawConfig {
                 }
             },
             code_ttl: ttl(self.code_ttl, 60, "SIGIL_CODE_TTL")?,
-            session_ttl: ttl(self.session_ttl, 8 * 3600, "SIGIL_SESSION_TTL")?,
+            session_ttl,
+            session_idle_ttl,
             password_hash: HashParams {
                 memory_kib: self.argon2_memory_kib.unwrap_or(defaults.memory_kib),
                 iterations: self.argon2_iterations.unwrap_or(defaults.iterations),

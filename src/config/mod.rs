@@ -65,7 +65,10 @@ pub struct Config {
     /// same refresh token (0: never).
     pub refresh_retry_window: i64,
     pub code_ttl: i64,
+    /// A browser session's absolute lifetime.
     pub session_ttl: i64,
+    /// How long a browser session lasts without being used.
+    pub session_idle_ttl: i64,
     pub password_hash: HashParams,
     pub login_concurrency: usize,
     pub login_queue: usize,

@@ -27,6 +27,7 @@ pub(super) struct RawConfig {
     pub(super) refresh_retry_window: Option<i64>,
     pub(super) code_ttl: Option<i64>,
     pub(super) session_ttl: Option<i64>,
+    pub(super) session_idle_ttl: Option<i64>,
     pub(super) argon2_memory_kib: Option<u32>,
     pub(super) argon2_iterations: Option<u32>,
     pub(super) argon2_parallelism: Option<u32>,
@@ -103,6 +104,7 @@ impl RawConfig {
         over!(refresh_retry_window, "SIGIL_REFRESH_RETRY_WINDOW");
         over!(code_ttl, "SIGIL_CODE_TTL");
         over!(session_ttl, "SIGIL_SESSION_TTL");
+        over!(session_idle_ttl, "SIGIL_SESSION_IDLE_TTL");
         over!(argon2_memory_kib, "SIGIL_ARGON2_MEMORY_KIB");
         over!(argon2_iterations, "SIGIL_ARGON2_ITERATIONS");
         over!(argon2_parallelism, "SIGIL_ARGON2_PARALLELISM");

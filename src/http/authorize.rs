@@ -95,7 +95,7 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
         Ok(r) => r,
         Err(e) => return authorize_failure(services, e),
     };
-    let session = cookies::session(req);
+    let session = cookies::session(req, services);
     let request = match authorize::proceed(services, request, session.as_deref()).await {
         Ok(Outcome::Deliver(delivery)) => return deliver(&delivery, Vec::new()),
         Ok(Outcome::Login(request)) => request,
@@ -178,7 +178,7 @@ pub async fn login(
     let password = form.get("password").unwrap_or("");
 
     // Double-submit CSRF check (see `cookies`).
-    let Some(csrf) = cookies::csrf_verified(&req, &form) else {
+    let Some(csrf) = cookies::csrf_verified(&req, &services, &form) else {
         let Ok(fresh) = CsrfToken::generate() else {
             return person_failure(&OAuthError::ServerError);
         };
@@ -194,7 +194,7 @@ pub async fn login(
     };
 
     let address = client_address(&req, &services.config.trusted_proxies).to_string();
-    let previous = cookies::session(&req);
+    let previous = cookies::session(&req, &services);
     let attempt = authorize::Attempt {
         username,
         password,
@@ -204,7 +204,10 @@ pub async fn login(
     match authorize::sign_in(&services, &request, attempt).await {
         Ok(signed_in) => {
             let session = cookies::new_session(&services, signed_in.session.expose().to_owned());
-            deliver(&signed_in.delivery, vec![session, cookies::spent_csrf()])
+            deliver(
+                &signed_in.delivery,
+                vec![session, cookies::spent_csrf(&services)],
+            )
         }
         Err(SignInError::InvalidCredentials) => render_login(
             &request,

@@ -52,14 +52,15 @@ async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: boo
         state: form.get("state"),
         client_id: form.get("client_id"),
     };
-    let session = cookies::session(req);
+    let session = cookies::session(req, services);
     let checked = match logout::check(services, params, session.as_deref()).await {
         Ok(c) => c,
         Err(e) => return failure(&e),
     };
     // A confirmation counts only from our own page: the POST with its CSRF token.
-    let confirmed =
-        posted && form.get("confirm") == Some("yes") && cookies::csrf_verified(req, form).is_some();
+    let confirmed = posted
+        && form.get("confirm") == Some("yes")
+        && cookies::csrf_verified(req, services, form).is_some();
     if checked.confirm && !confirmed {
         let Ok(csrf) = CsrfToken::generate() else {
             return failure_page(false);
@@ -83,7 +84,10 @@ async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: boo
     if let Err(e) = logout::end_session(services, session.as_deref()).await {
         return failure(&e);
     }
-    let ended = vec![cookies::removal(cookies::SESSION), cookies::spent_csrf()];
+    let ended = vec![
+        cookies::ended_session(services),
+        cookies::spent_csrf(services),
+    ];
     match checked.then {
         Some(location) => {
             let mut res = HttpResponse::SeeOther();

@@ -131,12 +131,15 @@ pub async fn start_session(
             user_id: user.id.clone(),
             auth_time: now,
             expires_at: now + services.config.session_ttl,
+            idle_expires_at: now + services.config.session_idle_ttl,
         })
         .await?;
     Ok(NewSession { id, auth_time: now })
 }
 
 /// The logged-in user of a session cookie, if it names a live session of an active user.
+/// A session lives until its absolute end, and until it has gone unused for the idle
+/// lifetime, whichever comes first.
 pub async fn current_user(
     services: &Services,
     cookie: Option<&str>,
@@ -149,5 +152,8 @@ pub async fn current_user(
         return Ok(None);
     };
     let user = services.store.user_by_id(&session.user_id).await?;
+    // Used: the idle end moves forward, never past the absolute one.
+    let until = (now + services.config.session_idle_ttl).min(session.expires_at);
+    services.store.touch_session(&id.hash(), until).await?;
     Ok(user.filter(|u| !u.disabled).map(|u| (u, session.auth_time)))
 }

@@ -12,9 +12,13 @@ use crate::helpers::{
 
 /// Logs alice in with a browser that sends back only what it is told to: the CSRF
 /// cookie set with the form goes back explicitly (a `Secure` cookie would not be sent
-/// over the test's plain http). Returns the form's CSRF cookie, its page's headers, and
-/// the login answer.
-async fn login_by_hand(app: &TestApp, client: &TestClient) -> (String, HeaderMap, Response) {
+/// over the test's plain http). `prefix` is what the cookies' names start with. Returns
+/// the form's CSRF cookie, its page's headers, and the login answer.
+async fn login_by_hand(
+    app: &TestApp,
+    client: &TestClient,
+    prefix: &str,
+) -> (String, HeaderMap, Response) {
     let browser = cookieless_browser();
     let params = app.authorize_params(client, &[]);
     let page = browser
@@ -23,7 +27,8 @@ async fn login_by_hand(app: &TestApp, client: &TestClient) -> (String, HeaderMap
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let csrf_cookie = set_cookie(&page, "sigil_csrf").expect("the form sets its CSRF cookie");
+    let csrf_cookie =
+        set_cookie(&page, &format!("{prefix}sigil_csrf")).expect("the form sets its CSRF cookie");
     let headers = page.headers().clone();
     let csrf = csrf_of(&page.text().await.unwrap());
     let mut form = params.clone();
@@ -51,7 +56,7 @@ async fn https_issuer_makes_cookies_secure_and_sends_hsts(backend: Backend) {
     .await;
     let client = app.confidential().await;
     app.user("alice").await;
-    let (csrf, page, res) = login_by_hand(&app, &client).await;
+    let (csrf, page, res) = login_by_hand(&app, &client, "__Host-").await;
     assert!(
         page["strict-transport-security"]
             .to_str()
@@ -60,10 +65,17 @@ async fn https_issuer_makes_cookies_secure_and_sends_hsts(backend: Backend) {
     );
     assert!(csrf.contains("; Secure"), "{csrf}");
     assert!(query_param(&location(&res), "code").is_some(), "logged in");
-    let session = set_cookie(&res, "sigil_session").expect("a session cookie");
+    // __Host-: Secure, the whole host, no Domain, so no sibling subdomain can plant or
+    // shadow it.
+    let session = set_cookie(&res, "__Host-sigil_session").expect("a session cookie");
     for attribute in ["; Secure", "; HttpOnly", "; SameSite=Lax", "; Path=/"] {
         assert!(session.contains(attribute), "{attribute} in {session}");
     }
+    assert!(!session.to_lowercase().contains("domain="), "{session}");
+    assert!(
+        csrf.starts_with("__Host-sigil_csrf=") && csrf.contains("; Path=/"),
+        "{csrf}"
+    );
     let res = app.get("/healthz").await;
     assert!(res.headers().contains_key("strict-transport-security"));
 }
@@ -74,7 +86,7 @@ async fn http_issuer_cookies_are_not_secure(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.confidential().await;
     app.user("alice").await;
-    let (csrf, page, res) = login_by_hand(&app, &client).await;
+    let (csrf, page, res) = login_by_hand(&app, &client, "").await;
     assert!(page.get("strict-transport-security").is_none());
     assert!(!csrf.contains("Secure"), "{csrf}");
     let session = set_cookie(&res, "sigil_session").expect("a session cookie");
@@ -138,9 +150,45 @@ async fn a_new_login_ends_the_browsers_previous_session(backend: Backend) {
     );
 }
 
+async fn sessions_end_when_idle_and_at_their_absolute_end(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    app.user("alice").await;
+    let params = app.authorize_params(&client, &[("prompt", "login")]);
+    // Defaults: an hour without use, eight hours in all.
+    let idle = app.session_of_login(&params).await;
+    app.clock.advance(3_500);
+    assert!(
+        app.authenticates(&client, &idle).await,
+        "used within the hour"
+    );
+    app.clock.advance(3_500);
+    assert!(
+        app.authenticates(&client, &idle).await,
+        "each use starts the hour again"
+    );
+    app.clock.advance(3_601);
+    assert!(
+        !app.authenticates(&client, &idle).await,
+        "an hour unused ends it"
+    );
+
+    let busy = app.session_of_login(&params).await;
+    for _ in 0..9 {
+        app.clock.advance(3_000);
+        assert!(app.authenticates(&client, &busy).await);
+    }
+    app.clock.advance(3_000); // 30 000 s after the login: past the eight hours
+    assert!(
+        !app.authenticates(&client, &busy).await,
+        "however often it is used"
+    );
+}
+
 both_backends!(
     https_issuer_makes_cookies_secure_and_sends_hsts,
     http_issuer_cookies_are_not_secure,
     login_rehashes_when_parameters_change,
     a_new_login_ends_the_browsers_previous_session,
+    sessions_end_when_idle_and_at_their_absolute_end,
 );

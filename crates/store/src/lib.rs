@@ -90,6 +90,8 @@ pub trait UserStore: Send + Sync {
     /// (refresh family) revoked. Access tokens are for the revocation record to end.
     async fn end_user_access(&self, user_id: &UserId, now: UnixTime) -> Result<(), StoreError>;
     async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// Moves a session's idle end forward to `until`.
+    async fn touch_session(&self, id_hash: &Digest, until: UnixTime) -> Result<(), StoreError>;
     /// Ends one browser session; one that does not exist is already ended.
     async fn end_session(&self, id_hash: &Digest) -> Result<(), StoreError>;
     /// The session with this id digest, if it has not expired at `now`.

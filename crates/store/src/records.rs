@@ -78,7 +78,10 @@ pub struct SessionRecord {
     pub id_hash: Digest,
     pub user_id: UserId,
     pub auth_time: UnixTime,
+    /// The absolute end, however often the session is used.
     pub expires_at: UnixTime,
+    /// The end if it is not used again before then.
+    pub idle_expires_at: UnixTime,
 }
 
 #[derive(Debug, Clone)]

@@ -99,6 +99,7 @@ pub struct SessionRow {
     pub user_id: String,
     pub auth_time: i64,
     pub expires_at: i64,
+    pub idle_expires_at: i64,
 }
 
 impl TryFrom<SessionRow> for SessionRecord {
@@ -109,6 +110,7 @@ impl TryFrom<SessionRow> for SessionRecord {
             user_id: parsed("sessions.user_id", UserId::parse(&r.user_id))?,
             auth_time: r.auth_time,
             expires_at: r.expires_at,
+            idle_expires_at: r.idle_expires_at,
         })
     }
 }

@@ -88,6 +88,11 @@ impl TestApp {
         .await
     }
 
+    /// Logs alice in through the form for `params`: her session cookie.
+    pub async fn session_of_login(&self, params: &[(&str, &str)]) -> String {
+        session_of(&self.login(params, "alice", PASSWORD).await)
+    }
+
     /// Whether the session cookie `session` alone gets `client` a code, silently.
     pub async fn authenticates(&self, client: &TestClient, session: &str) -> bool {
         let params = self.authorize_params(client, &[("prompt", "none")]);

@@ -1,3 +1,3 @@
-SELECT id_hash, user_id, auth_time, expires_at
+SELECT id_hash, user_id, auth_time, expires_at, idle_expires_at
 FROM sessions
-WHERE id_hash = $1 AND expires_at > $2
+WHERE id_hash = $1 AND expires_at > $2 AND idle_expires_at > $2

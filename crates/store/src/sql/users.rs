@@ -112,9 +112,21 @@ macro_rules! __impl_sql_users {
                     s.user_id.as_str(),
                     s.auth_time,
                     s.expires_at,
+                    s.idle_expires_at,
                 )
                 .execute(&self.pool)
                 .await?;
+                Ok(())
+            }
+
+            async fn touch_session(
+                &self,
+                id_hash: &Digest,
+                until: UnixTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query_file!("../store/sql/users/touch_session.sql", &id_hash[..], until)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 
