@@ -256,7 +256,7 @@ class Sigil(Server):
         client = self.cli(
             "clients", "create", "--name", "bench", "--redirect-uri", REDIRECT,
             "--grant-types", "client_credentials,authorization_code,refresh_token",
-            "--scopes", "openid read", "--json",
+            "--scopes", "openid read", "--first-party", "--json",
         )
         self.client_id, self.secret = client["client_id"], client["client_secret"]
         self.auth = basic(self.client_id, self.secret)

@@ -65,6 +65,24 @@ pub async fn end_user_access(
         .await
 }
 
+/// Withdraws `user`'s consent to `client`, and ends that client's refresh families and
+/// access tokens for the user, here and on every instance. Answers whether there was a
+/// consent to withdraw.
+pub async fn revoke_consent(
+    store: &dyn Store,
+    revoking: Revoking<'_>,
+    user: &UserId,
+    client: &ClientId,
+    now: UnixTime,
+) -> Result<bool, AdminError> {
+    let had = store.consent(user, client).await?.is_some();
+    let grants = store.revoke_consent(user, client, now).await?;
+    for grant in grants {
+        revoking.all_of(store, Revoked::Grant(grant), now).await?;
+    }
+    Ok(had)
+}
+
 /// Ends a client's access everywhere: every token it holds, and with `disable` (rather
 /// than deletion, which takes its grants with it) its refresh families too.
 pub async fn end_client_access(
@@ -94,6 +112,8 @@ pub struct ClientSpec {
     pub scopes: String,
     /// `id_token_signed_response_alg`; ES256 when not given.
     pub id_token_alg: Option<String>,
+    /// Skips the consent page; never for a public client.
+    pub first_party: bool,
 }
 
 /// Registers a client. The secret of a confidential client is returned here once and
@@ -142,6 +162,13 @@ pub async fn register_client(
             "the authorization_code grant needs at least one redirect URI".into(),
         ));
     }
+    if spec.public && spec.first_party {
+        return Err(invalid(
+            "a public client cannot be first-party: any app can present its client_id \
+             (RFC 8252 §8.6), so people are always asked"
+                .into(),
+        ));
+    }
     if spec.public && grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid(
             "a public client cannot use client_credentials: it has no secret".into(),
@@ -161,6 +188,7 @@ pub async fn register_client(
         grant_types,
         scope,
         id_token_alg,
+        first_party: spec.first_party,
         disabled: false,
         created_at: now,
     };

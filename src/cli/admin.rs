@@ -10,7 +10,7 @@ use super::{
 };
 use crate::admin::{
     ClientSpec, Profile, Revoking, create_user, end_client_access, end_user_access,
-    register_client, set_password,
+    register_client, revoke_consent, set_password,
 };
 use crate::audit::Actor;
 use crate::clock::{Clock, SystemClock};
@@ -157,6 +157,7 @@ fn client_json(c: &ClientRecord) -> serde_json::Value {
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "scope": c.scope.to_string(),
         "id_token_signed_response_alg": c.id_token_alg,
+        "first_party": c.first_party,
         "disabled": c.disabled,
     })
 }
@@ -170,6 +171,7 @@ async fn create_client(store: &dyn Store, c: CreateClient) -> anyhow::Result<()>
         grant_types: c.grant_types,
         scopes: c.scopes,
         id_token_alg: c.id_token_alg,
+        first_party: c.first_party,
     };
     let registered = register_client(store, &spec, SystemClock.now())
         .await
@@ -289,6 +291,9 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
                 format!("disabled {}", name.as_str()),
             );
         }
+        UsersCommand::Consents { user, revoke, json } => {
+            consents(store.as_ref(), revoking, &user, revoke.as_deref(), json).await?;
+        }
         UsersCommand::List(f) => {
             let users = store.list_users().await?;
             let list: Vec<_> = users
@@ -315,5 +320,57 @@ pub async fn users(config: Config, cmd: UsersCommand) -> anyhow::Result<()> {
             print(f.json, json!(list), human);
         }
     }
+    Ok(())
+}
+
+/// `users consents USER [--revoke CLIENT] [--json]`.
+async fn consents(
+    store: &dyn Store,
+    revoking: Revoking<'_>,
+    username: &str,
+    revoke: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let name = Username::parse(username).map_err(|e| anyhow::anyhow!("USER: {e}"))?;
+    let user = store
+        .user_by_username(&name)
+        .await?
+        .with_context(|| format!("user {}: not found", name.as_str()))?;
+    if let Some(raw) = revoke {
+        let revoked = async {
+            let client = ClientId::parse(raw).map_err(|e| anyhow::anyhow!("--revoke: {e}"))?;
+            let had = revoke_consent(store, revoking, &user.id, &client, SystemClock.now()).await?;
+            anyhow::ensure!(
+                had,
+                "user {} has no consent for client {raw}",
+                name.as_str()
+            );
+            Ok(client)
+        }
+        .await;
+        let subject = format!("{} {raw}", name.as_str());
+        let client = audited(store, "users.consents.revoke", &subject, revoked).await?;
+        print(
+            json,
+            json!({ "user": name.as_str(), "revoked": client }),
+            format!("revoked {}'s consent for {client}", name.as_str()),
+        );
+        return Ok(());
+    }
+    let list = store.consents_of(&user.id).await?;
+    let items: Vec<_> = list
+        .iter()
+        .map(|c| json!({ "client_id": c.client_id, "scope": c.scope.to_string(), "granted_at": c.granted_at }))
+        .collect();
+    let human = list
+        .iter()
+        .map(|c| format!("{}\t{}\t{}", c.client_id, c.scope, c.granted_at))
+        .collect::<Vec<_>>()
+        .join("\n");
+    print(
+        json,
+        json!({ "user": name.as_str(), "consents": items }),
+        human,
+    );
     Ok(())
 }

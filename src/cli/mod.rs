@@ -90,6 +90,9 @@ pub struct CreateClient {
     /// A redirect URI (repeat for several).
     #[arg(long = "redirect-uri")]
     pub redirect_uris: Vec<String>,
+    /// Operated by you: people are not asked to consent (not for a public client).
+    #[arg(long)]
+    pub first_party: bool,
     /// Where RP-initiated logout may send people back to (repeat for several).
     #[arg(long = "post-logout-redirect-uri")]
     pub post_logout_redirect_uris: Vec<String>,
@@ -156,6 +159,17 @@ pub enum UsersCommand {
         json: bool,
     },
     List(JsonFlag),
+    /// What a user allowed each client; with --revoke, withdraw one client's consent and
+    /// end that client's grants and tokens for the user.
+    Consents {
+        /// The username.
+        user: String,
+        /// The client whose consent to withdraw.
+        #[arg(long)]
+        revoke: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -9,13 +9,13 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::address::client_address;
-use super::cookies;
 use super::error::Refusal;
 use super::extract::{form_body, query_form};
 use super::pages::{LoginForm, error_page, failure_page, form_post_page, login_page};
+use super::{consent, cookies};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{
-    self, AuthorizeError, AuthorizeRequest, Delivery, Outcome, ResponseMode, SignInError,
+    self, AuthorizeError, AuthorizeRequest, Delivery, Next, Outcome, ResponseMode, SignInError,
 };
 use crate::oauth::form::Form;
 use crate::services::Services;
@@ -40,13 +40,13 @@ pub async fn authorize_post(
 }
 
 /// A request whose parameters cannot even be read has no trustworthy redirect_uri.
-fn refused(e: &Refusal) -> HttpResponse {
+pub(super) fn refused(e: &Refusal) -> HttpResponse {
     error_page(&e.describe())
 }
 
 /// A failure on the browser's path is a page: "try again" (503) when a dependency cannot
 /// answer, a fault page (500) otherwise.
-fn person_failure(e: &OAuthError) -> HttpResponse {
+pub(super) fn person_failure(e: &OAuthError) -> HttpResponse {
     match e {
         OAuthError::TemporarilyUnavailable => failure_page(true),
         OAuthError::ServerError => failure_page(false),
@@ -65,7 +65,7 @@ fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
     res
 }
 
-fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
+pub(super) fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
     match e {
         AuthorizeError::Page(message) => error_page(&message),
         AuthorizeError::Redirect(r) => deliver(&r.delivery(&services.config.issuer), Vec::new()),
@@ -74,7 +74,7 @@ fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
 }
 
 /// Answers the client the way it asked: a redirect, or a form the browser posts to it.
-fn deliver(delivery: &Delivery, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+pub(super) fn deliver(delivery: &Delivery, cookies: Vec<Cookie<'static>>) -> HttpResponse {
     match delivery.mode {
         ResponseMode::Query => {
             let mut res = redirect(&delivery.location());
@@ -99,6 +99,7 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
     let request = match authorize::proceed(services, request, session.as_deref()).await {
         Ok(Outcome::Deliver(delivery)) => return deliver(&delivery, Vec::new()),
         Ok(Outcome::Login(request)) => request,
+        Ok(Outcome::Consent(request)) => return consent::ask(services, &request, Vec::new()),
         Err(e) => return person_failure(&e),
     };
     let csrf = match CsrfToken::generate() {
@@ -117,7 +118,8 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
     )
 }
 
-fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
+/// The authorization request's parameters, carried through a form (login, consent).
+pub(super) fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
     let mut v = vec![
         ("response_type", "code".to_owned()),
         ("client_id", request.client.id.as_str().to_owned()),
@@ -138,7 +140,7 @@ fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
     v
 }
 
-fn render_login(
+pub(super) fn render_login(
     request: &AuthorizeRequest,
     csrf: &str,
     error: Option<&str>,
@@ -161,18 +163,28 @@ fn render_login(
     res
 }
 
+/// A form POSTed from one of our pages (login, consent): its fields and the
+/// authorization request they carry, checked again; or the answer already due.
+pub(super) async fn carried_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+    services: &Services,
+) -> Result<(Form, AuthorizeRequest), HttpResponse> {
+    let form = form_body(req, payload).await.map_err(|e| refused(&e))?;
+    let request = authorize::validate(services, &form)
+        .await
+        .map_err(|e| authorize_failure(services, e))?;
+    Ok((form, request))
+}
+
 pub async fn login(
     req: HttpRequest,
     payload: web::Payload,
     services: web::Data<Services>,
 ) -> HttpResponse {
-    let form = match form_body(&req, payload).await {
-        Ok(f) => f,
-        Err(e) => return refused(&e),
-    };
-    let request = match authorize::validate(&services, &form).await {
-        Ok(r) => r,
-        Err(e) => return authorize_failure(&services, e),
+    let (form, request) = match carried_request(&req, payload, &services).await {
+        Ok(checked) => checked,
+        Err(answer) => return answer,
     };
     let username = form.get("username").unwrap_or("");
     let password = form.get("password").unwrap_or("");
@@ -204,10 +216,12 @@ pub async fn login(
     match authorize::sign_in(&services, &request, attempt).await {
         Ok(signed_in) => {
             let session = cookies::new_session(&services, signed_in.session.expose().to_owned());
-            deliver(
-                &signed_in.delivery,
-                vec![session, cookies::spent_csrf(&services)],
-            )
+            match signed_in.next {
+                Next::Deliver(delivery) => {
+                    deliver(&delivery, vec![session, cookies::spent_csrf(&services)])
+                }
+                Next::Consent => consent::ask(&services, &request, vec![session]),
+            }
         }
         Err(SignInError::InvalidCredentials) => render_login(
             &request,

@@ -3,6 +3,7 @@
 
 mod address;
 mod authorize;
+mod consent;
 mod cookies;
 mod error;
 mod extract;
@@ -42,6 +43,7 @@ pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig
             .route("/authorize", web::get().to(authorize::authorize_get))
             .route("/authorize", web::post().to(authorize::authorize_post))
             .route("/login", web::post().to(authorize::login))
+            .route("/consent", web::post().to(consent::consent))
             .route("/logout", web::get().to(logout::logout_get))
             .route("/logout", web::post().to(logout::logout_post))
             .route("/token", web::post().to(token::token))

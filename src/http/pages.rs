@@ -85,6 +85,19 @@ fn page_under(
     res.body(html)
 }
 
+/// Hidden form fields carrying `fields` through a page, values escaped.
+fn hidden_inputs<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    fields
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect()
+}
+
 pub fn error_page(message: &str) -> HttpResponse {
     let body = format!(
         "<h1>Sign-in request refused</h1><p class=\"error\">{}</p>\
@@ -139,13 +152,7 @@ pub struct LoginForm<'a> {
 }
 
 pub fn login_page(form: &LoginForm<'_>, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut hidden = String::new();
-    for (name, value) in form.carried {
-        hidden.push_str(&format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(value)
-        ));
-    }
+    let hidden = hidden_inputs(form.carried.iter().map(|(n, v)| (*n, v.as_ref())));
     let error = form
         .error
         .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
@@ -176,13 +183,7 @@ pub fn form_post_page(
     nonce: &str,
     cookies: Vec<Cookie<'static>>,
 ) -> HttpResponse {
-    let mut hidden = String::new();
-    for (name, value) in params {
-        hidden.push_str(&format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(value)
-        ));
-    }
+    let hidden = hidden_inputs(params.iter().map(|(n, v)| (*n, v.as_ref())));
     let body = format!(
         "<h1>Continue to the application</h1>\
 <form method=\"post\" action=\"{action}\">{hidden}<button type=\"submit\">Continue</button></form>\
@@ -214,6 +215,31 @@ fn form_action_source(uri: &RedirectUri) -> String {
     }
 }
 
+/// Asks the signed-in person whether `client_name` may have `scopes`.
+pub fn consent_page(
+    carried: &[(&'static str, String)],
+    csrf: &str,
+    client_name: &str,
+    scopes: &[&str],
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
+    let hidden = hidden_inputs(carried.iter().map(|(n, v)| (*n, v.as_ref())));
+    let items: String = scopes
+        .iter()
+        .map(|s| format!("<li>{}</li>", escape(s)))
+        .collect();
+    let body = format!(
+        "<h1>Allow access?</h1><p><strong>{client}</strong> asks for:</p><ul>{items}</ul>\
+<form method=\"post\" action=\"/consent\">{hidden}\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
+        client = escape(client_name),
+        csrf = escape(csrf),
+    );
+    page(StatusCode::OK, "Allow access?", &body, cookies)
+}
+
 /// Asks the person to confirm a logout no ID token of theirs vouched for.
 pub fn logout_confirm_page(
     carried: &[(&'static str, &str)],
@@ -221,13 +247,7 @@ pub fn logout_confirm_page(
     client_name: Option<&str>,
     cookies: Vec<Cookie<'static>>,
 ) -> HttpResponse {
-    let mut hidden = String::new();
-    for (name, value) in carried {
-        hidden.push_str(&format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(value)
-        ));
-    }
+    let hidden = hidden_inputs(carried.iter().map(|(n, v)| (*n, *v)));
     let asking = client_name
         .map(|n| {
             format!(

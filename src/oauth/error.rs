@@ -33,6 +33,9 @@ pub enum OAuthError {
     AccessDenied(String),
     #[error("login_required")]
     LoginRequired,
+    /// prompt=none, and the person has not consented to what the client asks.
+    #[error("consent_required")]
+    ConsentRequired,
     /// OIDC Core §6: a `request` object was sent; sigil accepts none.
     #[error("request_not_supported")]
     RequestNotSupported,
@@ -67,6 +70,7 @@ impl OAuthError {
             Self::InvalidScope(_) => "invalid_scope",
             Self::AccessDenied(_) => "access_denied",
             Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::TemporarilyUnavailable | Self::TooManyAttempts(_) => "temporarily_unavailable",

@@ -144,6 +144,7 @@ mod tests {
             grant_types: vec![],
             scope: Scope::parse("read").unwrap(),
             id_token_alg: SigningAlg::Es256,
+            first_party: false,
             disabled,
             created_at: 0,
         }

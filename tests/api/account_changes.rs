@@ -2,27 +2,13 @@
 //! disable`, `users set-password`, `clients delete` and `clients disable` revoke what the
 //! user or client holds, on every instance.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, TestClient, json_ok, sigil, spawn_app, spawn_from_env};
-
-/// Waits until `token` reads inactive on every app, at most 2 s.
-async fn inactive_everywhere_within_2s(apps: &[&TestApp], caller: &TestClient, token: &str) {
-    let start = Instant::now();
-    for app in apps {
-        loop {
-            if !app.is_active(caller, token).await {
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(2),
-                "still active after 2 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
+use crate::helpers::{
+    Backend, TestApp, TestClient, inactive_everywhere_within_2s, json_ok, sigil, spawn_app,
+    spawn_from_env,
+};
 
 async fn two_instances(backend: Backend) -> (TestApp, TestApp) {
     let a = spawn_app(backend).await;

@@ -2,8 +2,8 @@
 
 use crate::both_backends;
 use crate::helpers::{
-    Backend, CHALLENGE, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of, jwt_part,
-    location, query_param, set_cookie, spawn_app,
+    Backend, CHALLENGE, ISSUER, PASSWORD, REDIRECT, cookieless_browser, csrf_of, form_of,
+    hidden_fields, jwt_part, location, query_param, set_cookie, spawn_app,
 };
 
 async fn login_issues_a_code_with_state_and_iss(backend: Backend) {
@@ -129,19 +129,7 @@ fn posted_form(html: &str) -> (String, std::collections::BTreeMap<String, String
         .and_then(|rest| rest.split('"').next())
         .expect("a form with an action")
         .to_owned();
-    let mut fields = std::collections::BTreeMap::new();
-    for input in html.split("<input type=\"hidden\" ").skip(1) {
-        let attr = |name: &str| {
-            input
-                .split(&format!("{name}=\""))
-                .nth(1)
-                .and_then(|v| v.split('"').next())
-                .unwrap()
-                .to_owned()
-        };
-        fields.insert(attr("name"), attr("value"));
-    }
-    (action, fields)
+    (action, hidden_fields(html).into_iter().collect())
 }
 
 async fn form_post_answers_with_a_self_submitting_form(backend: Backend) {
@@ -395,6 +383,7 @@ async fn an_openid_request_names_its_redirect_uri(backend: Backend) {
         grant_types: vec!["authorization_code".into()],
         scopes: "openid read".into(),
         id_token_alg: None,
+        first_party: true,
     };
     let (client, _) = sigil::admin::register_client(app.services.store.as_ref(), &spec, app.now())
         .await

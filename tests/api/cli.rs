@@ -34,10 +34,15 @@ async fn admin_commands_manage_clients_and_users(backend: Backend) {
             "authorization_code,refresh_token,client_credentials",
             "--scopes",
             "openid read",
+            "--first-party",
             "--json",
         ],
         None,
     ));
+    assert_eq!(
+        created["first_party"], true,
+        "so the login below needs no consent"
+    );
     let client = TestClient {
         id: created["client_id"].as_str().unwrap().to_owned(),
         secret: Some(created["client_secret"].as_str().unwrap().to_owned()),

@@ -15,6 +15,7 @@ mod bad_input;
 mod cli;
 mod client_credentials;
 mod code_exchange;
+mod consent;
 mod corrupt_rows;
 mod deployment;
 mod discovery;

@@ -57,6 +57,12 @@ impl Scope {
         self.0.is_subset(&of.0)
     }
 
+    /// Every token of either. (Both are within their clients' registered scopes, so the
+    /// union is bounded by those.)
+    pub fn union(&self, other: &Scope) -> Scope {
+        Scope(self.0.union(&other.0).cloned().collect())
+    }
+
     pub fn without(&self, token: &str) -> Scope {
         Scope(self.0.iter().filter(|t| *t != token).cloned().collect())
     }
@@ -96,6 +102,14 @@ impl<'de> serde::Deserialize<'de> for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn union_holds_the_tokens_of_both() {
+        let a = Scope::parse("openid read").unwrap();
+        let b = Scope::parse("read email").unwrap();
+        assert_eq!(a.union(&b), Scope::parse("email openid read").unwrap());
+        assert!(a.is_subset(&a.union(&b)) && b.is_subset(&a.union(&b)));
+    }
 
     #[test]
     fn parses_and_normalises_order_and_duplicates() {

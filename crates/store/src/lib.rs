@@ -90,6 +90,23 @@ pub trait UserStore: Send + Sync {
     /// (refresh family) revoked. Access tokens are for the revocation record to end.
     async fn end_user_access(&self, user_id: &UserId, now: UnixTime) -> Result<(), StoreError>;
     async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// What `user` allowed `client`, if anything.
+    async fn consent(
+        &self,
+        user: &UserId,
+        client: &ClientId,
+    ) -> Result<Option<ConsentRecord>, StoreError>;
+    /// Records a consent, replacing the one before (`scope` includes what it granted).
+    async fn grant_consent(&self, consent: &ConsentRecord) -> Result<(), StoreError>;
+    async fn consents_of(&self, user: &UserId) -> Result<Vec<ConsentRecord>, StoreError>;
+    /// Withdraws a consent and, in the same transaction, revokes the client's grants for
+    /// the user. Answers the grants revoked (for the revocation record).
+    async fn revoke_consent(
+        &self,
+        user: &UserId,
+        client: &ClientId,
+        now: UnixTime,
+    ) -> Result<Vec<GrantId>, StoreError>;
     /// Moves a session's idle end forward to `until`.
     async fn touch_session(&self, id_hash: &Digest, until: UnixTime) -> Result<(), StoreError>;
     /// Ends one browser session; one that does not exist is already ended.

@@ -59,6 +59,9 @@ pub struct ClientRecord {
     pub scope: Scope,
     /// The algorithm of this client's ID tokens (`id_token_signed_response_alg`).
     pub id_token_alg: SigningAlg,
+    /// Operated by whoever runs sigil: people are not asked to consent to it. Never a
+    /// public client, whose identity anyone can claim.
+    pub first_party: bool,
     /// A disabled client authenticates nowhere; its tokens are revoked when it is disabled.
     pub disabled: bool,
     pub created_at: UnixTime,
@@ -82,6 +85,15 @@ pub struct SessionRecord {
     pub expires_at: UnixTime,
     /// The end if it is not used again before then.
     pub idle_expires_at: UnixTime,
+}
+
+/// What a person allowed a client: the scopes, when last granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub user_id: UserId,
+    pub client_id: ClientId,
+    pub scope: Scope,
+    pub granted_at: UnixTime,
 }
 
 #[derive(Debug, Clone)]

@@ -115,6 +115,25 @@ impl TryFrom<SessionRow> for SessionRecord {
     }
 }
 
+pub struct ConsentRow {
+    pub user_id: String,
+    pub client_id: String,
+    pub scope: String,
+    pub granted_at: i64,
+}
+
+impl TryFrom<ConsentRow> for ConsentRecord {
+    type Error = StoreError;
+    fn try_from(r: ConsentRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            user_id: parsed("consents.user_id", UserId::parse(&r.user_id))?,
+            client_id: parsed("consents.client_id", ClientId::parse(&r.client_id))?,
+            scope: parsed("consents.scope", Scope::parse_list(&r.scope))?,
+            granted_at: r.granted_at,
+        })
+    }
+}
+
 pub struct ClientRow {
     pub id: String,
     pub name: String,
@@ -124,6 +143,7 @@ pub struct ClientRow {
     pub grant_types: String,
     pub scope: String,
     pub id_token_alg: String,
+    pub first_party: bool,
     pub disabled: bool,
     pub created_at: i64,
 }
@@ -146,6 +166,7 @@ impl TryFrom<ClientRow> for ClientRecord {
             grant_types: decode_grants(&r.grant_types)?,
             scope: parsed("clients.scope", Scope::parse_list(&r.scope))?,
             id_token_alg: parsed("clients.id_token_alg", SigningAlg::parse(&r.id_token_alg))?,
+            first_party: r.first_party,
             disabled: r.disabled,
             created_at: r.created_at,
         })
@@ -351,6 +372,7 @@ mod tests {
             grant_types: "authorization_code refresh_token".into(),
             scope: "openid read".into(),
             id_token_alg: "ES256".into(),
+            first_party: false,
             disabled: false,
             created_at: 1,
         }

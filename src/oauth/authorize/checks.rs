@@ -161,6 +161,12 @@ pub fn nonce(ctx: &Ctx<'_>, form: &Form) -> Result<Option<Nonce>, AuthorizeError
         .map_err(|e| ctx.fail(OAuthError::invalid_request(e.0)))
 }
 
+/// `prompt=consent` (alone, or with `login`).
+pub fn asks_consent(form: &Form) -> bool {
+    form.get("prompt")
+        .is_some_and(|p| p.split(' ').any(|v| v == "consent"))
+}
+
 pub fn prompt(ctx: &Ctx<'_>, form: &Form) -> Result<Prompt, AuthorizeError> {
     let Some(raw) = form.get("prompt") else {
         return Ok(Prompt::Default);

@@ -7,6 +7,9 @@
 //! `iss` (RFC 9207).
 
 mod checks;
+mod consent;
+
+pub use consent::{Decided, decide};
 
 use super::OAuthError;
 use super::form::Form;
@@ -65,12 +68,27 @@ pub struct AuthorizeRequest {
     pub challenge: CodeChallenge,
     pub nonce: Option<Nonce>,
     pub prompt: Prompt,
+    /// `prompt=consent`: ask the person even if they consented before.
+    pub ask_consent: bool,
     pub response_mode: ResponseMode,
     /// OIDC `max_age`: a session whose authentication is older than this many seconds
     /// does not count; the person enters the password again.
     pub max_age: Option<i64>,
     /// OIDC `login_hint`, when it is a username: the login form starts with it.
     pub login_hint: Option<Username>,
+}
+
+impl AuthorizeRequest {
+    /// `error` as the answer to this request's client.
+    pub fn error(&self, error: OAuthError, issuer: &str) -> Delivery {
+        ErrorRedirect {
+            redirect_uri: self.redirect_uri.clone(),
+            state: self.state.clone(),
+            mode: self.response_mode,
+            error,
+        }
+        .delivery(issuer)
+    }
 }
 
 /// Where an error goes.
@@ -133,6 +151,7 @@ pub async fn validate(
     let challenge = checks::pkce(&ctx, form)?;
     let nonce = checks::nonce(&ctx, form)?;
     let prompt = checks::prompt(&ctx, form)?;
+    let ask_consent = checks::asks_consent(form);
     let max_age = checks::max_age(&ctx, form)?;
     let login_hint = checks::login_hint(form);
     let state = ctx.state.take();
@@ -145,6 +164,7 @@ pub async fn validate(
         challenge,
         nonce,
         prompt,
+        ask_consent,
         max_age,
         login_hint,
         client,
@@ -158,6 +178,8 @@ pub enum Outcome {
     Deliver(Delivery),
     /// Show the login form for this request.
     Login(Box<AuthorizeRequest>),
+    /// Ask the signed-in person whether the client may have what it asks for.
+    Consent(Box<AuthorizeRequest>),
 }
 
 /// Decides between a code for the session's user, `login_required`, and the login form.
@@ -175,25 +197,36 @@ pub async fn proceed(
         && let Some((user, auth_time)) = login::current_user(services, session_cookie).await?
         && fresh_enough(auth_time)
     {
+        if consent::needed(services, &request, &user.id).await? {
+            if request.prompt == Prompt::None {
+                return Ok(Outcome::Deliver(
+                    request.error(OAuthError::ConsentRequired, &services.config.issuer),
+                ));
+            }
+            return Ok(Outcome::Consent(Box::new(request)));
+        }
         let delivery = issue_code(services, &request, &user.id, auth_time).await?;
         return Ok(Outcome::Deliver(delivery));
     }
     if request.prompt == Prompt::None {
-        let error = ErrorRedirect {
-            redirect_uri: request.redirect_uri,
-            state: request.state,
-            mode: request.response_mode,
-            error: OAuthError::LoginRequired,
-        };
-        return Ok(Outcome::Deliver(error.delivery(&services.config.issuer)));
+        return Ok(Outcome::Deliver(
+            request.error(OAuthError::LoginRequired, &services.config.issuer),
+        ));
     }
     Ok(Outcome::Login(Box::new(request)))
 }
 
-/// A person who has just signed in: the browser session to set, and where to send them.
+/// A person who has just signed in: the browser session to set, and what comes next.
 pub struct SignedIn {
     pub session: SessionId,
-    pub delivery: Delivery,
+    pub next: Next,
+}
+
+pub enum Next {
+    /// The code, to the client.
+    Deliver(Delivery),
+    /// The consent page first.
+    Consent,
 }
 
 #[derive(Debug)]
@@ -240,12 +273,21 @@ pub async fn sign_in(
     let session = login::start_session(services, &user, attempt.session_cookie)
         .await
         .map_err(failed)?;
-    let delivery = issue_code(services, request, &user.id, session.auth_time)
+    let next = if consent::needed(services, request, &user.id)
         .await
-        .map_err(SignInError::Failed)?;
+        .map_err(SignInError::Failed)?
+    {
+        Next::Consent
+    } else {
+        Next::Deliver(
+            issue_code(services, request, &user.id, session.auth_time)
+                .await
+                .map_err(SignInError::Failed)?,
+        )
+    };
     Ok(SignedIn {
         session: session.id,
-        delivery,
+        next,
     })
 }
 

@@ -262,6 +262,9 @@ impl TestApp {
             grant_types: grants.split(',').map(str::to_owned).collect(),
             scopes: scopes.into(),
             id_token_alg: None,
+            // Skips consent, so flows go straight to the code; consent's own tests make
+            // third-party clients.
+            first_party: !public,
         };
         let (record, secret) =
             sigil::admin::register_client(self.services.store.as_ref(), &spec, self.now())

@@ -88,6 +88,23 @@ impl TestApp {
         .await
     }
 
+    /// Answers the consent page `page` with `decision` (allow or deny).
+    pub async fn answer_consent(&self, page: Response, decision: &str) -> Response {
+        let mut form = hidden_fields(&page.text().await.unwrap());
+        form.push(("decision".into(), decision.into()));
+        self.post_consent(&form).await
+    }
+
+    pub async fn post_consent(&self, form: &[(String, String)]) -> Response {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post_raw(
+            "/consent",
+            "application/x-www-form-urlencoded",
+            form_of(&pairs),
+        )
+        .await
+    }
+
     /// Logs alice in through the form for `params`: her session cookie.
     pub async fn session_of_login(&self, params: &[(&str, &str)]) -> String {
         session_of(&self.login(params, "alice", PASSWORD).await)
@@ -167,6 +184,41 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// The `Set-Cookie` header that sets `name`, if any.
+/// Waits until `token` reads inactive on every app, at most 2 s.
+pub async fn inactive_everywhere_within_2s(apps: &[&TestApp], caller: &TestClient, token: &str) {
+    let start = std::time::Instant::now();
+    for app in apps {
+        loop {
+            if !app.is_active(caller, token).await {
+                break;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(2),
+                "still active after 2 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The hidden fields of a page's form, unescaped.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" ")
+        .skip(1)
+        .map(|input| {
+            let attr = |name: &str| {
+                input
+                    .split(&format!("{name}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .unwrap()
+                    .replace("&amp;", "&")
+            };
+            (attr("name"), attr("value"))
+        })
+        .collect()
+}
+
 /// The value of the `sigil_session` cookie a response sets.
 pub fn session_of(res: &Response) -> String {
     let cookie = set_cookie(res, "sigil_session").expect("a session cookie");

@@ -86,6 +86,7 @@ async fn id_tokens_use_the_clients_registered_algorithm(backend: Backend) {
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         scopes: "openid read".into(),
         id_token_alg: Some("EdDSA".into()),
+        first_party: true,
     };
     let (record, secret) =
         sigil::admin::register_client(app.services.store.as_ref(), &spec, app.now())

@@ -18,6 +18,7 @@ macro_rules! __impl_sql_clients {
                     encode_grants(&c.grant_types),
                     c.scope.to_string(),
                     c.id_token_alg.as_str(),
+                    c.first_party,
                     c.disabled,
                     c.created_at,
                 )

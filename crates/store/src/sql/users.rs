@@ -119,6 +119,79 @@ macro_rules! __impl_sql_users {
                 Ok(())
             }
 
+            async fn consent(
+                &self,
+                user: &UserId,
+                client: &ClientId,
+            ) -> Result<Option<ConsentRecord>, StoreError> {
+                sqlx::query_file_as!(
+                    rows::ConsentRow,
+                    "../store/sql/consents/of_user_and_client.sql",
+                    user.as_str(),
+                    client.as_str(),
+                )
+                .fetch_optional(&self.pool)
+                .await?
+                .map(ConsentRecord::try_from)
+                .transpose()
+            }
+
+            async fn grant_consent(&self, c: &ConsentRecord) -> Result<(), StoreError> {
+                sqlx::query_file!(
+                    "../store/sql/consents/upsert.sql",
+                    c.user_id.as_str(),
+                    c.client_id.as_str(),
+                    c.scope.to_string(),
+                    c.granted_at,
+                )
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn consents_of(&self, user: &UserId) -> Result<Vec<ConsentRecord>, StoreError> {
+                rows::all(
+                    sqlx::query_file_as!(
+                        rows::ConsentRow,
+                        "../store/sql/consents/of_user.sql",
+                        user.as_str()
+                    )
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn revoke_consent(
+                &self,
+                user: &UserId,
+                client: &ClientId,
+                now: UnixTime,
+            ) -> Result<Vec<GrantId>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query_file!(
+                    "../store/sql/consents/delete.sql",
+                    user.as_str(),
+                    client.as_str()
+                )
+                .execute(&mut *tx)
+                .await?;
+                let ids = sqlx::query_file_scalar!(
+                    "../store/sql/grants/revoke_of_user_and_client.sql",
+                    now,
+                    user.as_str(),
+                    client.as_str(),
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                ids.iter()
+                    .map(|id| {
+                        GrantId::parse(id)
+                            .map_err(|e| StoreError::Corrupt(format!("grants.id: {e}")))
+                    })
+                    .collect()
+            }
+
             async fn touch_session(
                 &self,
                 id_hash: &Digest,

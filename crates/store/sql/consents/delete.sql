@@ -1,0 +1,1 @@
+DELETE FROM consents WHERE user_id = $1 AND client_id = $2

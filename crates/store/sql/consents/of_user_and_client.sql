@@ -1,0 +1,3 @@
+SELECT user_id, client_id, scope, granted_at
+FROM consents
+WHERE user_id = $1 AND client_id = $2

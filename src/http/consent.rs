@@ -1,0 +1,78 @@
+//! The consent page and its POST /consent. Whether to ask, and what an answer does, are
+//! `oauth::authorize`'s; here are the page, its CSRF double submit, and the answer.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::authorize::{carried, carried_request, deliver, person_failure, render_login};
+use super::cookies;
+use super::pages::consent_page;
+use crate::oauth::authorize::{self, AuthorizeRequest, Decided};
+use crate::services::Services;
+use crate::token::opaque::CsrfToken;
+
+/// The consent page for `request`, with a fresh CSRF token (and `extra` cookies: the
+/// session a login just started).
+pub fn ask(
+    services: &Services,
+    request: &AuthorizeRequest,
+    mut extra: Vec<Cookie<'static>>,
+) -> HttpResponse {
+    let Ok(csrf) = CsrfToken::generate() else {
+        return person_failure(&crate::oauth::OAuthError::ServerError);
+    };
+    extra.push(cookies::csrf(services, &csrf));
+    let scopes: Vec<&str> = request.scope.iter().collect();
+    consent_page(
+        &carried(request),
+        csrf.expose(),
+        &request.client.name,
+        &scopes,
+        extra,
+    )
+}
+
+pub async fn consent(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+) -> HttpResponse {
+    let (form, request) = match carried_request(&req, payload, &services).await {
+        Ok(checked) => checked,
+        Err(answer) => return answer,
+    };
+    if cookies::csrf_verified(&req, &services, &form).is_none() {
+        // Not from our page (or from an expired one): ask again, decide nothing.
+        let mut res = ask(&services, &request, Vec::new());
+        *res.status_mut() = StatusCode::FORBIDDEN;
+        return res;
+    }
+    let allow = match form.get("decision") {
+        Some("allow") => true,
+        Some("deny") => false,
+        _ => {
+            let mut res = ask(&services, &request, Vec::new());
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            return res;
+        }
+    };
+    let session = cookies::session(&req, &services);
+    match authorize::decide(&services, &request, session.as_deref(), allow).await {
+        Ok(Decided::Deliver(delivery)) => deliver(&delivery, vec![cookies::spent_csrf(&services)]),
+        Ok(Decided::SignInAgain) => {
+            let Ok(csrf) = CsrfToken::generate() else {
+                return person_failure(&crate::oauth::OAuthError::ServerError);
+            };
+            render_login(
+                &request,
+                csrf.expose(),
+                Some("Your session ended. Please sign in again."),
+                "",
+                StatusCode::OK,
+                vec![cookies::csrf(&services, &csrf)],
+            )
+        }
+        Err(e) => person_failure(&e),
+    }
+}
