@@ -75,12 +75,15 @@ pub async fn revoke_consent(
     client: &ClientId,
     now: UnixTime,
 ) -> Result<bool, AdminError> {
-    let had = store.consent(user, client).await?.is_some();
+    if store.consent(user, client).await?.is_none() {
+        // Nothing to withdraw: change nothing, not even the client's grants.
+        return Ok(false);
+    }
     let grants = store.revoke_consent(user, client, now).await?;
     for grant in grants {
         revoking.all_of(store, Revoked::Grant(grant), now).await?;
     }
-    Ok(had)
+    Ok(true)
 }
 
 /// Ends a client's access everywhere: every token it holds, and with `disable` (rather

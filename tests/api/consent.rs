@@ -198,13 +198,22 @@ async fn revoking_a_consent_ends_the_clients_access(backend: Backend) {
         query_param(&to, "error").as_deref(),
         Some("consent_required")
     );
-    // Revoking what is not there says so and changes nothing.
+    // Revoking what is not there says so and changes nothing: a first-party client's
+    // grant (no consent behind it) stays.
+    let own = app.confidential().await;
+    let relogin = app.authorize_params(&own, &[("prompt", "login")]);
+    let code = code_of(&app.login(&relogin, "alice", PASSWORD).await).unwrap();
+    let kept: Value = app.exchange_code(&own, &code).await.json().await.unwrap();
     let again = sigil(
         &app.env,
-        &["users", "consents", "alice", "--revoke", &client.id],
+        &["users", "consents", "alice", "--revoke", &own.id],
         None,
     );
     assert!(!again.status.success());
+    let res = app
+        .refresh(&own, kept["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(res.status(), 200, "untouched");
 }
 
 both_backends!(
