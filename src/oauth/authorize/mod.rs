@@ -182,9 +182,9 @@ pub enum Outcome {
     Consent(Box<AuthorizeRequest>),
 }
 
-/// Decides between a code for the session's user, `login_required`, and the login form.
-/// A session counts unless `prompt=login` asks for the form, or its authentication is
-/// older than `max_age`.
+/// Decides between a code for the session's user, the consent page, `login_required` or
+/// `consent_required` under `prompt=none`, and the login form. A session counts unless
+/// `prompt=login` asks for the form, or its authentication is older than `max_age`.
 pub async fn proceed(
     services: &Services,
     request: AuthorizeRequest,
