@@ -5,7 +5,7 @@ use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::authorize::{carried, carried_request, deliver, person_failure, render_login};
+use super::browser::{carried, carried_request, deliver, fresh_login, person_failure};
 use super::cookies;
 use super::pages::consent_page;
 use crate::oauth::authorize::{self, AuthorizeRequest, Decided};
@@ -60,19 +60,13 @@ pub async fn consent(
     let session = cookies::session(&req, &services);
     match authorize::decide(&services, &request, session.as_deref(), allow).await {
         Ok(Decided::Deliver(delivery)) => deliver(&delivery, vec![cookies::spent_csrf(&services)]),
-        Ok(Decided::SignInAgain) => {
-            let Ok(csrf) = CsrfToken::generate() else {
-                return person_failure(&crate::oauth::OAuthError::ServerError);
-            };
-            render_login(
-                &request,
-                csrf.expose(),
-                Some("Your session ended. Please sign in again."),
-                "",
-                StatusCode::OK,
-                vec![cookies::csrf(&services, &csrf)],
-            )
-        }
+        Ok(Decided::SignInAgain) => fresh_login(
+            &services,
+            &request,
+            Some("Your session ended. Please sign in again."),
+            "",
+            StatusCode::OK,
+        ),
         Err(e) => person_failure(&e),
     }
 }

@@ -5,8 +5,8 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::browser::refused;
 use super::cookies;
-use super::error::Refusal;
 use super::extract::{form_body, query_form};
 use super::pages::{error_page, failure_page, logout_confirm_page, signed_out_page};
 use crate::oauth::form::Form;
@@ -39,10 +39,6 @@ pub async fn logout_post(
         Ok(form) => logout(&req, &services, &form, true).await,
         Err(e) => refused(&e),
     }
-}
-
-fn refused(e: &Refusal) -> HttpResponse {
-    error_page(&e.describe())
 }
 
 async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: bool) -> HttpResponse {

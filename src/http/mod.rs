@@ -3,6 +3,7 @@
 
 mod address;
 mod authorize;
+mod browser;
 mod consent;
 mod cookies;
 mod error;

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::TokenError;
 use super::claims::{AccessClaims, IdClaims, VerifiedAccess};
-use super::keyset::KeySet;
+use super::keyset::{KeySet, VerifyingKey};
 use crate::clock::UnixTime;
 use crate::crypto::b64url;
 use crate::domain::SigningAlg;
@@ -137,31 +137,8 @@ fn verify_signature_and_claims(
     token: &str,
     issuer: &str,
 ) -> Result<VerifiedAccess, TokenError> {
-    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
-    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
-        return Err(TokenError::Invalid("typ"));
-    }
-    if header.crit.is_some() {
-        return Err(TokenError::Invalid("crit"));
-    }
-    let kid = header.kid.as_deref().ok_or(TokenError::Invalid("kid"))?;
-    let key = keys.verifier(kid).ok_or(TokenError::Invalid("kid"))?;
-    // The key decides the algorithm; the header must agree with it.
-    let alg = jwt_algorithm(key.alg);
-    if header.alg != alg {
-        return Err(TokenError::Invalid("alg"));
-    }
-
-    let mut validation = Validation::new(alg);
-    validation.set_issuer(&[issuer]);
-    validation.validate_exp = false; // checked in check_times against our clock
-    validation.validate_nbf = false;
-    validation.validate_aud = false; // checked below: exactly ours, as a string
-    validation.required_spec_claims.clear();
-    validation.leeway = 0;
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
-        .map_err(|_| TokenError::Invalid("signature or claims"))?
-        .claims;
+    let (claims, key) = decode_ours::<AccessClaims>(keys, token, ACCESS_TOKEN_TYP, issuer)?;
+    // The audience is checked here, exactly ours and as a string.
     if claims.aud != issuer {
         return Err(TokenError::Invalid("audience"));
     }
@@ -171,28 +148,21 @@ fn verify_signature_and_claims(
     })
 }
 
-/// What an `id_token_hint` proves: who the ID token was about, and for which client.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct IdTokenHint {
-    pub sub: String,
-    pub aud: String,
-}
-
-/// Verifies an ID token of ours presented as `id_token_hint` (RP-initiated logout): a
-/// published key, its algorithm, `typ: JWT`, our issuer. Its expiry is not checked, since
-/// an RP logging someone out often holds only an expired one; what it yields, the subject
-/// and the audience, is all an expired token may still vouch for.
-pub fn verify_id_token_hint(
-    keys: &KeySet,
+/// Decodes a JWT of ours of type `typ`: a published key named by `kid`, exactly that
+/// key's algorithm (the key decides; the header must agree), no `crit`, our issuer, and
+/// a valid signature. Times and audience are the caller's to check.
+fn decode_ours<'k, C: serde::de::DeserializeOwned>(
+    keys: &'k KeySet,
     token: &str,
+    typ: &str,
     issuer: &str,
-) -> Result<IdTokenHint, TokenError> {
-    if token.len() > MAX_JWT_LEN {
-        return Err(TokenError::Invalid("too long"));
-    }
+) -> Result<(C, &'k VerifyingKey), TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid("header"))?;
-    if header.typ.as_deref() != Some(ID_TOKEN_TYP) || header.crit.is_some() {
+    if header.typ.as_deref() != Some(typ) {
         return Err(TokenError::Invalid("typ"));
+    }
+    if header.crit.is_some() {
+        return Err(TokenError::Invalid("crit"));
     }
     let kid = header.kid.as_deref().ok_or(TokenError::Invalid("kid"))?;
     let key = keys.verifier(kid).ok_or(TokenError::Invalid("kid"))?;
@@ -204,11 +174,35 @@ pub fn verify_id_token_hint(
     validation.set_issuer(&[issuer]);
     validation.validate_exp = false;
     validation.validate_nbf = false;
-    validation.validate_aud = false; // any client's: the caller matches it to one
+    validation.validate_aud = false;
     validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<IdTokenHint>(token, &key.decoding, &validation)
-        .map(|data| data.claims)
-        .map_err(|_| TokenError::Invalid("signature or claims"))
+    validation.leeway = 0;
+    let claims = jsonwebtoken::decode::<C>(token, &key.decoding, &validation)
+        .map_err(|_| TokenError::Invalid("signature or claims"))?
+        .claims;
+    Ok((claims, key))
+}
+
+/// What an `id_token_hint` proves: who the ID token was about, and for which client.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct IdTokenHint {
+    pub sub: String,
+    pub aud: String,
+}
+
+/// Verifies an ID token of ours presented as `id_token_hint` (RP-initiated logout). Its
+/// expiry is not checked, since an RP logging someone out often holds only an expired
+/// one; what it yields, the subject and the audience (any client's: the caller matches
+/// it to one), is all an expired token may still vouch for.
+pub fn verify_id_token_hint(
+    keys: &KeySet,
+    token: &str,
+    issuer: &str,
+) -> Result<IdTokenHint, TokenError> {
+    if token.len() > MAX_JWT_LEN {
+        return Err(TokenError::Invalid("too long"));
+    }
+    decode_ours(keys, token, ID_TOKEN_TYP, issuer).map(|(hint, _)| hint)
 }
 
 fn check_times(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
@@ -267,6 +261,22 @@ mod tests {
         }
     }
 
+    /// An ID token's claims about `sub` for client `c`, valid for a minute from `now`.
+    fn id_claims(sub: &str, now: UnixTime) -> IdClaims {
+        IdClaims {
+            iss: ISS.into(),
+            sub: sub.into(),
+            aud: ClientId::parse("c").unwrap(),
+            azp: ClientId::parse("c").unwrap(),
+            exp: now + 60,
+            iat: now,
+            auth_time: now,
+            nonce: None,
+            at_hash: at_hash(SigningAlg::Es256, "an access token"),
+            user: Default::default(),
+        }
+    }
+
     #[test]
     fn mint_then_verify_and_expiry_applies_to_cached_tokens() {
         let keys = keys();
@@ -286,23 +296,7 @@ mod tests {
     fn an_id_token_hint_is_verified_but_may_have_expired() {
         let keys = keys();
         let now = 1_000;
-        let id = mint_id(
-            &keys,
-            SigningAlg::Es256,
-            &IdClaims {
-                iss: ISS.into(),
-                sub: "user-1".into(),
-                aud: ClientId::parse("c").unwrap(),
-                azp: ClientId::parse("c").unwrap(),
-                exp: now + 60,
-                iat: now,
-                auth_time: now,
-                nonce: None,
-                at_hash: at_hash(SigningAlg::Es256, "an access token"),
-                user: Default::default(),
-            },
-        )
-        .unwrap();
+        let id = mint_id(&keys, SigningAlg::Es256, &id_claims("user-1", now)).unwrap();
         // Long expired by any clock: still names its subject and client.
         let hint = verify_id_token_hint(&keys, &id, ISS).unwrap();
         assert_eq!((hint.sub.as_str(), hint.aud.as_str()), ("user-1", "c"));
@@ -372,23 +366,7 @@ mod tests {
     fn id_tokens_and_other_keys_do_not_verify_as_access_tokens() {
         let keys = keys();
         let now = 1_800_000_000;
-        let id = mint_id(
-            &keys,
-            SigningAlg::Es256,
-            &IdClaims {
-                iss: ISS.into(),
-                sub: "s".into(),
-                aud: ClientId::parse("c").unwrap(),
-                azp: ClientId::parse("c").unwrap(),
-                exp: now + 600,
-                iat: now,
-                auth_time: now,
-                nonce: None,
-                at_hash: at_hash(SigningAlg::Es256, "an access token"),
-                user: Default::default(),
-            },
-        )
-        .unwrap();
+        let id = mint_id(&keys, SigningAlg::Es256, &id_claims("s", now)).unwrap();
         assert!(verify_access(&keys, &id, ISS, now).is_err());
         let token = mint_access(&keys, SigningAlg::Es256, &claims(now)).unwrap();
         assert!(verify_access(&self::keys(), &token, ISS, now).is_err());

@@ -96,13 +96,7 @@ async fn max_age_asks_for_the_password_again_when_the_session_is_older(backend: 
     // The form again; after it, auth_time is the new authentication's.
     let strict = app.authorize_params(&client, &[("max_age", "60")]);
     let res = app.login(&strict, "alice", PASSWORD).await;
-    let code = query_param(&location(&res), "code").unwrap();
-    let tokens: serde_json::Value = app
-        .exchange_code(&client, &code)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = app.redeem(&client, &res).await;
     let id = jwt_part(tokens["id_token"].as_str().unwrap(), 1);
     assert_eq!(id["auth_time"], app.now());
 }
@@ -189,12 +183,7 @@ async fn form_post_answers_with_a_self_submitting_form(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(posted_form(&html).1["error"], "login_required");
-    let discovery: serde_json::Value = app
-        .get("/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let discovery = app.discovery().await;
     assert_eq!(
         discovery["response_modes_supported"],
         serde_json::json!(["query", "form_post"])

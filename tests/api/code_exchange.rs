@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::both_backends;
 use crate::helpers::{
     Backend, ISSUER, PASSWORD, REDIRECT, TestApp, TestClient, VERIFIER, assert_oauth_error,
-    jwt_part, location, query_param, spawn_app,
+    jwt_part, spawn_app,
 };
 
 async fn redeem(
@@ -200,13 +200,9 @@ async fn public_client_redeems_with_pkce_alone(backend: Backend) {
     // A public client is always asked about.
     let params = app.authorize_params(&client, &[]);
     let page = app.login(&params, "alice", PASSWORD).await;
-    let code = query_param(&location(&app.answer_consent(page, "allow").await), "code").unwrap();
-    let tokens: Value = app
-        .exchange_code(&client, &code)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = app
+        .redeem(&client, &app.answer_consent(page, "allow").await)
+        .await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
     let res = app.refresh(&client, refresh).await;
     assert_eq!(res.status(), 200);

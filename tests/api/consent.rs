@@ -1,7 +1,6 @@
 //! Consent: third-party and public clients ask the person; first-party ones do not.
 
 use reqwest::Response;
-use serde_json::Value;
 
 use crate::both_backends;
 use crate::helpers::{
@@ -153,13 +152,9 @@ async fn revoking_a_consent_ends_the_clients_access(backend: Backend) {
     app.user("alice").await;
     let params = app.authorize_params(&client, &[]);
     let page = app.login(&params, "alice", PASSWORD).await;
-    let code = code_of(&app.answer_consent(page, "allow").await).unwrap();
-    let tokens: Value = app
-        .exchange_code(&client, &code)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = app
+        .redeem(&client, &app.answer_consent(page, "allow").await)
+        .await;
     let access = tokens["access_token"].as_str().unwrap();
     assert!(app.is_active(&client, access).await, "the control");
 
@@ -202,8 +197,9 @@ async fn revoking_a_consent_ends_the_clients_access(backend: Backend) {
     // grant (no consent behind it) stays.
     let own = app.confidential().await;
     let relogin = app.authorize_params(&own, &[("prompt", "login")]);
-    let code = code_of(&app.login(&relogin, "alice", PASSWORD).await).unwrap();
-    let kept: Value = app.exchange_code(&own, &code).await.json().await.unwrap();
+    let kept = app
+        .redeem(&own, &app.login(&relogin, "alice", PASSWORD).await)
+        .await;
     let again = sigil(
         &app.env,
         &["users", "consents", "alice", "--revoke", &own.id],

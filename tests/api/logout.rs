@@ -1,7 +1,6 @@
 //! RP-initiated logout at /logout (OpenID Connect RP-Initiated Logout 1.0).
 
 use reqwest::Response;
-use serde_json::Value;
 
 use crate::both_backends;
 use crate::helpers::{
@@ -15,8 +14,7 @@ async fn signed_in(app: &TestApp, client: &TestClient) -> (String, String) {
     let params = app.authorize_params(client, &[]);
     let res = app.login(&params, "alice", PASSWORD).await;
     let session = session_of(&res);
-    let code = query_param(&location(&res), "code").unwrap();
-    let tokens: Value = app.exchange_code(client, &code).await.json().await.unwrap();
+    let tokens = app.redeem(client, &res).await;
     (session, tokens["id_token"].as_str().unwrap().to_owned())
 }
 
@@ -37,12 +35,7 @@ async fn a_hint_for_the_session_user_logs_out_and_goes_back_with_state(backend: 
     let client = app.confidential().await;
     app.user("alice").await;
     let (session, id_token) = signed_in(&app, &client).await;
-    let discovery: Value = app
-        .get("/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let discovery = app.discovery().await;
     assert_eq!(
         discovery["end_session_endpoint"],
         format!("{ISSUER}/logout")

@@ -79,13 +79,7 @@ async fn look_alike_usernames_are_one_account(backend: Backend) {
     // Logging in with the look-alike reaches the one account, with its own password.
     let params = app.authorize_params(&client, &[]);
     let res = app.login(&params, "ＡＬＩＣＥ", PASSWORD).await;
-    let code = query_param(&location(&res), "code").unwrap();
-    let tokens: serde_json::Value = app
-        .exchange_code(&client, &code)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = app.redeem(&client, &res).await;
     let claims = crate::helpers::jwt_part(tokens["access_token"].as_str().unwrap(), 1);
     assert_eq!(claims["sub"], alice);
 }

@@ -151,6 +151,23 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// Redeems the code that `answer` (a redirect to the client) delivers: the tokens.
+    pub async fn redeem(&self, client: &TestClient, answer: &Response) -> Value {
+        let code = query_param(&location(answer), "code").expect("a code");
+        let res = self.exchange_code(client, &code).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    /// The OpenID discovery document.
+    pub async fn discovery(&self) -> Value {
+        self.get("/.well-known/openid-configuration")
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Response {
         self.token(client)
             .grant("refresh_token")

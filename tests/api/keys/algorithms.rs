@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 use sigil::domain::SigningAlg;
 
 use super::*;
@@ -47,12 +46,7 @@ async fn an_imported_rsa_key_signs_tokens_pyjwt_verifies(backend: Backend) {
     let last = forged.pop().unwrap();
     forged.push(if last == 'A' { 'B' } else { 'A' });
     assert!(pyjwt_verifies(&forged, &set, crate::helpers::ISSUER).is_err());
-    let discovery: Value = app
-        .get("/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let discovery = app.discovery().await;
     assert_eq!(
         discovery["id_token_signing_alg_values_supported"],
         serde_json::json!(["ES256", "RS256"])
