@@ -154,6 +154,9 @@ pub async fn current_user(
     let user = services.store.user_by_id(&session.user_id).await?;
     // Used: the idle end moves forward, never past the absolute one.
     let until = (now + services.config.session_idle_ttl).min(session.expires_at);
-    services.store.touch_session(&session.id_hash, until).await?;
+    services
+        .store
+        .touch_session(&session.id_hash, until)
+        .await?;
     Ok(user.filter(|u| !u.disabled).map(|u| (u, session.auth_time)))
 }
