@@ -18,6 +18,8 @@
 //!   backends a crate each, so that sqlx checks every statement against each schema.
 //! - [`domain`] (the `sigil-domain` crate), [`crypto`], [`clock`]: typed values,
 //!   ring-backed primitives and argon2id on a bounded pool, the only reader of time.
+//!   [`branding`] (the pages' name, colours, logo and stylesheet) is a leaf too, read
+//!   by [`config`] and used by `http`'s templates.
 //!
 //! `tests/api/layering.rs` holds the table of who may import whom, and fails on an
 //! import that runs back up. [`app::Application`] wires the layers; [`config::Config`] is
@@ -28,6 +30,7 @@
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod branding;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -2,10 +2,11 @@
 //! parsed and bounded, every combination that cannot work refused with the setting named.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::raw::RawConfig;
 use super::{Config, ConfigError, KeyConfig, RevocationConfig, StoreConfig};
+use crate::branding::{self, Branding, DisplayName, Logo, Rgb};
 use crate::crypto::passwords::HashParams;
 use crate::domain::{MAX_TOKEN_TTL, SigningAlg};
 use crate::limits::{Limit, Limits};
@@ -214,6 +215,11 @@ impl RawConfig {
                 }
             },
             trusted_proxies: trusted_proxies(self.trusted_proxies.as_deref())?,
+            branding: branding(
+                self.display_name.as_deref(),
+                self.accent_color.as_deref(),
+                self.logo_file.as_deref(),
+            )?,
             revocation_skew: match self.revocation_skew {
                 None => 60,
                 Some(s) if (0..=3600).contains(&s) => s,
@@ -248,6 +254,42 @@ fn sqlite_path_of(url: &str) -> Result<PathBuf, ConfigError> {
         return Err(invalid("a sqlite:// URL must name a database file"));
     }
     Ok(PathBuf::from(path))
+}
+
+/// The pages' name, accent colour and logo; the logo is read (and its type checked) now,
+/// so a wrong file stops the start rather than a page.
+fn branding(
+    name: Option<&str>,
+    accent: Option<&str>,
+    logo_file: Option<&Path>,
+) -> Result<Branding, ConfigError> {
+    let name = DisplayName::parse(name.unwrap_or(branding::DEFAULT_NAME)).map_err(|e| {
+        ConfigError::Invalid {
+            name: "SIGIL_DISPLAY_NAME",
+            message: e.to_string(),
+        }
+    })?;
+    let accent = match accent {
+        None => branding::DEFAULT_ACCENT,
+        Some(raw) => Rgb::parse(raw).map_err(|e| ConfigError::Invalid {
+            name: "SIGIL_ACCENT_COLOR",
+            message: e.to_string(),
+        })?,
+    };
+    let logo = match logo_file {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            Some(Logo::parse(bytes).map_err(|e| ConfigError::Invalid {
+                name: "SIGIL_LOGO_FILE",
+                message: format!("{}: {e}", path.display()),
+            })?)
+        }
+    };
+    Ok(Branding::new(name, accent, logo))
 }
 
 /// Reads `SIGIL_TRUSTED_PROXIES`: addresses or networks, comma-separated.

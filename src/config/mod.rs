@@ -9,6 +9,7 @@ mod tests;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::branding::Branding;
 use crate::crypto::passwords::HashParams;
 use crate::domain::SigningAlg;
 use crate::limits::Limits;
@@ -86,6 +87,8 @@ pub struct Config {
     pub limits: Limits,
     /// Peers whose `X-Forwarded-For` is believed: the load balancers in front of sigil.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The organisation's name, colour and logo on the pages.
+    pub branding: Branding,
 }
 
 pub use crate::domain::MAX_TOKEN_TTL;

@@ -50,6 +50,9 @@ pub(super) struct RawConfig {
     pub(super) limit_client_per_address: Option<String>,
     pub(super) trusted_proxies: Option<String>,
     pub(super) single_node: Option<bool>,
+    pub(super) display_name: Option<String>,
+    pub(super) accent_color: Option<String>,
+    pub(super) logo_file: Option<PathBuf>,
 }
 
 pub(super) fn read_file(path: &Path) -> Result<RawConfig, ConfigError> {
@@ -130,6 +133,9 @@ impl RawConfig {
         over!(limit_client_per_address, "SIGIL_LIMIT_CLIENT_PER_ADDRESS");
         over!(trusted_proxies, "SIGIL_TRUSTED_PROXIES");
         over!(single_node, "SIGIL_SINGLE_NODE");
+        over!(display_name, "SIGIL_DISPLAY_NAME");
+        over!(accent_color, "SIGIL_ACCENT_COLOR");
+        over!(logo_file, "SIGIL_LOGO_FILE");
         Ok(())
     }
 }

@@ -114,3 +114,30 @@ fn bad_values_are_refused() {
     std::fs::write(&file, "isuer = \"typo\"\n").unwrap();
     assert!(Config::load(Some(&file), &env_of(&[])).is_err());
 }
+
+#[test]
+fn branding_is_checked_at_start_with_the_setting_named() {
+    let c = Config::load(None, &env_of(&[])).unwrap();
+    assert_eq!(c.branding.name(), "sigil");
+    assert!(c.branding.logo().is_none());
+
+    let named =
+        |pairs: &'static [(&'static str, &'static str)]| match Config::load(None, &env_of(pairs)) {
+            Err(ConfigError::Invalid { name, .. }) => name,
+            Err(ConfigError::Read { .. }) => "read",
+            other => panic!("{pairs:?}: {other:?}"),
+        };
+    assert_eq!(
+        named(&[("SIGIL_ACCENT_COLOR", "red;} body{display:none")]),
+        "SIGIL_ACCENT_COLOR"
+    );
+    assert_eq!(named(&[("SIGIL_DISPLAY_NAME", "  ")]), "SIGIL_DISPLAY_NAME");
+    assert_eq!(
+        named(&[("SIGIL_LOGO_FILE", "/nonexistent/logo.png")]),
+        "read"
+    );
+    assert_eq!(
+        named(&[("SIGIL_LOGO_FILE", "Cargo.toml")]),
+        "SIGIL_LOGO_FILE"
+    );
+}

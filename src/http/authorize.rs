@@ -20,7 +20,7 @@ use crate::services::Services;
 pub async fn authorize_get(req: HttpRequest, services: web::Data<Services>) -> HttpResponse {
     match query_form(&req) {
         Ok(form) => authorize(&req, &services, &form).await,
-        Err(e) => refused(&e),
+        Err(e) => refused(&services, &e),
     }
 }
 
@@ -31,7 +31,7 @@ pub async fn authorize_post(
 ) -> HttpResponse {
     match form_body(&req, payload).await {
         Ok(form) => authorize(&req, &services, &form).await,
-        Err(e) => refused(&e),
+        Err(e) => refused(&services, &e),
     }
 }
 
@@ -42,10 +42,10 @@ async fn authorize(req: &HttpRequest, services: &Services, form: &Form) -> HttpR
     };
     let session = cookies::session(req, services);
     let request = match authorize::proceed(services, request, session.as_deref()).await {
-        Ok(Outcome::Deliver(delivery)) => return deliver(&delivery, Vec::new()),
+        Ok(Outcome::Deliver(delivery)) => return deliver(services, &delivery, Vec::new()),
         Ok(Outcome::Login(request)) => request,
         Ok(Outcome::Consent(request)) => return consent::ask(services, &request, Vec::new()),
-        Err(e) => return person_failure(&e),
+        Err(e) => return person_failure(services, &e),
     };
     let hint = request.login_hint.as_ref().map_or("", |h| h.as_str());
     fresh_login(services, &request, None, hint, StatusCode::OK)
@@ -86,13 +86,16 @@ pub async fn login(
         Ok(signed_in) => {
             let session = cookies::new_session(&services, signed_in.session.expose().to_owned());
             match signed_in.next {
-                Next::Deliver(delivery) => {
-                    deliver(&delivery, vec![session, cookies::spent_csrf(&services)])
-                }
+                Next::Deliver(delivery) => deliver(
+                    &services,
+                    &delivery,
+                    vec![session, cookies::spent_csrf(&services)],
+                ),
                 Next::Consent => consent::ask(&services, &request, vec![session]),
             }
         }
         Err(SignInError::InvalidCredentials) => render_login(
+            &services,
             &request,
             csrf.expose(),
             Some("Invalid username or password."),
@@ -108,6 +111,7 @@ pub async fn login(
                 if minutes == 1 { "" } else { "s" }
             );
             let mut res = render_login(
+                &services,
                 &request,
                 csrf.expose(),
                 Some(&message),
@@ -120,6 +124,6 @@ pub async fn login(
             }
             res
         }
-        Err(SignInError::Failed(e)) => person_failure(&e),
+        Err(SignInError::Failed(e)) => person_failure(&services, &e),
     }
 }

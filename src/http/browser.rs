@@ -17,17 +17,19 @@ use crate::services::Services;
 use crate::token::opaque::CsrfToken;
 
 /// A request whose parameters cannot even be read has no trustworthy redirect_uri.
-pub fn refused(e: &Refusal) -> HttpResponse {
-    error_page(&e.describe())
+pub fn refused(services: &Services, e: &Refusal) -> HttpResponse {
+    error_page(&services.config.branding, &e.describe())
 }
 
 /// A failure on the browser's path is a page: "try again" (503) when a dependency cannot
 /// answer, a fault page (500) otherwise.
-pub fn person_failure(e: &OAuthError) -> HttpResponse {
+pub fn person_failure(services: &Services, e: &OAuthError) -> HttpResponse {
+    let brand = &services.config.branding;
     match e {
-        OAuthError::TemporarilyUnavailable => failure_page(true),
-        OAuthError::ServerError => failure_page(false),
+        OAuthError::TemporarilyUnavailable => failure_page(brand, true),
+        OAuthError::ServerError => failure_page(brand, false),
         other => error_page(
+            brand,
             &other
                 .description()
                 .unwrap_or_else(|| other.code().to_owned()),
@@ -37,14 +39,20 @@ pub fn person_failure(e: &OAuthError) -> HttpResponse {
 
 pub fn authorize_failure(services: &Services, e: AuthorizeError) -> HttpResponse {
     match e {
-        AuthorizeError::Page(message) => error_page(&message),
-        AuthorizeError::Redirect(r) => deliver(&r.delivery(&services.config.issuer), Vec::new()),
-        AuthorizeError::Unavailable(e) => person_failure(&e),
+        AuthorizeError::Page(message) => error_page(&services.config.branding, &message),
+        AuthorizeError::Redirect(r) => {
+            deliver(services, &r.delivery(&services.config.issuer), Vec::new())
+        }
+        AuthorizeError::Unavailable(e) => person_failure(services, &e),
     }
 }
 
 /// Answers the client the way it asked: a redirect, or a form the browser posts to it.
-pub fn deliver(delivery: &Delivery, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+pub fn deliver(
+    services: &Services,
+    delivery: &Delivery,
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
     match delivery.mode {
         ResponseMode::Query => {
             let mut res = HttpResponse::SeeOther();
@@ -56,8 +64,14 @@ pub fn deliver(delivery: &Delivery, cookies: Vec<Cookie<'static>>) -> HttpRespon
             res.finish()
         }
         ResponseMode::FormPost => match crate::crypto::random_id() {
-            Ok(nonce) => form_post_page(&delivery.redirect_uri, &delivery.params, &nonce, cookies),
-            Err(e) => person_failure(&e.into()),
+            Ok(nonce) => form_post_page(
+                &services.config.branding,
+                &delivery.redirect_uri,
+                &delivery.params,
+                &nonce,
+                cookies,
+            ),
+            Err(e) => person_failure(services, &e.into()),
         },
     }
 }
@@ -81,11 +95,17 @@ pub fn carried(request: &AuthorizeRequest) -> Vec<(&'static str, String)> {
     if request.response_mode == ResponseMode::FormPost {
         v.push(("response_mode", "form_post".to_owned()));
     }
+    // prompt=consent must outlive the login form; prompt=login and max_age are met by
+    // the login itself, so they stay behind.
+    if request.ask_consent {
+        v.push(("prompt", "consent".to_owned()));
+    }
     v
 }
 
 /// The login form for `request`, under the CSRF token `csrf` its cookie already holds.
 pub fn render_login(
+    services: &Services,
     request: &AuthorizeRequest,
     csrf: &str,
     error: Option<&str>,
@@ -95,6 +115,7 @@ pub fn render_login(
 ) -> HttpResponse {
     let carried = carried(request);
     let mut res = login_page(
+        &services.config.branding,
         &LoginForm {
             carried: &carried,
             csrf,
@@ -117,10 +138,11 @@ pub fn fresh_login(
     status: StatusCode,
 ) -> HttpResponse {
     let Ok(csrf) = CsrfToken::generate() else {
-        return person_failure(&OAuthError::ServerError);
+        return person_failure(services, &OAuthError::ServerError);
     };
     let cookie = cookies::csrf(services, &csrf);
     render_login(
+        services,
         request,
         csrf.expose(),
         error,
@@ -137,7 +159,9 @@ pub async fn carried_request(
     payload: web::Payload,
     services: &Services,
 ) -> Result<(Form, AuthorizeRequest), HttpResponse> {
-    let form = form_body(req, payload).await.map_err(|e| refused(&e))?;
+    let form = form_body(req, payload)
+        .await
+        .map_err(|e| refused(services, &e))?;
     let request = authorize::validate(services, &form)
         .await
         .map_err(|e| authorize_failure(services, e))?;

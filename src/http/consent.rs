@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::browser::{carried, carried_request, deliver, fresh_login, person_failure};
 use super::cookies;
 use super::pages::consent_page;
+use crate::domain::Scope;
 use crate::oauth::authorize::{self, AuthorizeRequest, Decided};
 use crate::services::Services;
 use crate::token::opaque::CsrfToken;
@@ -20,17 +21,37 @@ pub fn ask(
     mut extra: Vec<Cookie<'static>>,
 ) -> HttpResponse {
     let Ok(csrf) = CsrfToken::generate() else {
-        return person_failure(&crate::oauth::OAuthError::ServerError);
+        return person_failure(services, &crate::oauth::OAuthError::ServerError);
     };
     extra.push(cookies::csrf(services, &csrf));
-    let scopes: Vec<&str> = request.scope.iter().collect();
+    let scopes = described(&request.scope);
     consent_page(
+        &services.config.branding,
         &carried(request),
         csrf.expose(),
         &request.client.name,
         &scopes,
         extra,
     )
+}
+
+/// What the scopes sigil knows mean to the person asked, in the order they read best.
+const DESCRIBED: [(&str, &str); 3] = [
+    ("openid", "Confirm who you are"),
+    ("profile", "Your name and username"),
+    ("email", "Your email address"),
+];
+
+/// The consent page's list: the scopes sigil knows, described, then the client's own.
+fn described(scope: &Scope) -> Vec<&str> {
+    let known = DESCRIBED
+        .iter()
+        .filter(|(name, _)| scope.contains(name))
+        .map(|(_, said)| *said);
+    let others = scope
+        .iter()
+        .filter(|s| !DESCRIBED.iter().any(|(name, _)| name == s));
+    known.chain(others).collect()
 }
 
 pub async fn consent(
@@ -59,7 +80,9 @@ pub async fn consent(
     };
     let session = cookies::session(&req, &services);
     match authorize::decide(&services, &request, session.as_deref(), allow).await {
-        Ok(Decided::Deliver(delivery)) => deliver(&delivery, vec![cookies::spent_csrf(&services)]),
+        Ok(Decided::Deliver(delivery)) => {
+            deliver(&services, &delivery, vec![cookies::spent_csrf(&services)])
+        }
         Ok(Decided::SignInAgain) => fresh_login(
             &services,
             &request,
@@ -67,6 +90,6 @@ pub async fn consent(
             "",
             StatusCode::OK,
         ),
-        Err(e) => person_failure(&e),
+        Err(e) => person_failure(&services, &e),
     }
 }

@@ -26,7 +26,7 @@ const CARRIED: [&str; 4] = [
 pub async fn logout_get(req: HttpRequest, services: web::Data<Services>) -> HttpResponse {
     match query_form(&req) {
         Ok(form) => logout(&req, &services, &form, false).await,
-        Err(e) => refused(&e),
+        Err(e) => refused(&services, &e),
     }
 }
 
@@ -37,7 +37,7 @@ pub async fn logout_post(
 ) -> HttpResponse {
     match form_body(&req, payload).await {
         Ok(form) => logout(&req, &services, &form, true).await,
-        Err(e) => refused(&e),
+        Err(e) => refused(&services, &e),
     }
 }
 
@@ -51,7 +51,7 @@ async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: boo
     let session = cookies::session(req, services);
     let checked = match logout::check(services, params, session.as_deref()).await {
         Ok(c) => c,
-        Err(e) => return failure(&e),
+        Err(e) => return failure(services, &e),
     };
     // A confirmation counts only from our own page: the POST with its CSRF token.
     let confirmed = posted
@@ -59,13 +59,14 @@ async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: boo
         && cookies::csrf_verified(req, services, form).is_some();
     if checked.confirm && !confirmed {
         let Ok(csrf) = CsrfToken::generate() else {
-            return failure_page(false);
+            return failure_page(&services.config.branding, false);
         };
         let carried: Vec<(&'static str, &str)> = CARRIED
             .iter()
             .filter_map(|&name| form.get(name).map(|v| (name, v)))
             .collect();
         let mut res = logout_confirm_page(
+            &services.config.branding,
             &carried,
             csrf.expose(),
             checked.client_name.as_deref(),
@@ -78,7 +79,7 @@ async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: boo
         return res;
     }
     if let Err(e) = logout::end_session(services, session.as_deref()).await {
-        return failure(&e);
+        return failure(services, &e);
     }
     let ended = vec![
         cookies::ended_session(services),
@@ -94,19 +95,20 @@ async fn logout(req: &HttpRequest, services: &Services, form: &Form, posted: boo
             }
             res.finish()
         }
-        None => signed_out_page(ended),
+        None => signed_out_page(&services.config.branding, ended),
     }
 }
 
-fn failure(e: &LogoutError) -> HttpResponse {
+fn failure(services: &Services, e: &LogoutError) -> HttpResponse {
+    let brand = &services.config.branding;
     match e {
-        LogoutError::Invalid(message) => error_page(message),
+        LogoutError::Invalid(message) => error_page(brand, message),
         LogoutError::Unavailable | LogoutError::Store(StoreError::Unavailable(_)) => {
-            failure_page(true)
+            failure_page(brand, true)
         }
         LogoutError::Store(other) => {
             tracing::error!(error = %other, "store error during logout");
-            failure_page(false)
+            failure_page(brand, false)
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig
             )
             .route("/jwks.json", web::get().to(meta::jwks))
             .route("/healthz", web::get().to(meta::healthz))
+            .route(pages::LOGO_PATH, web::get().to(pages::logo))
             .route("/readyz", web::get().to(meta::readyz))
             .route("/authorize", web::get().to(authorize::authorize_get))
             .route("/authorize", web::post().to(authorize::authorize_post))

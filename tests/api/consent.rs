@@ -72,6 +72,15 @@ async fn a_third_party_client_asks_once_per_scope(backend: Backend) {
     // prompt=consent asks even about what was granted.
     let forced = app.authorize_params(&client, &[("prompt", "consent")]);
     assert_eq!(app.get_authorize(&forced).await.status(), 200);
+    // … and still asks after the login form the request also asked for.
+    let again = app.authorize_params(&client, &[("prompt", "login consent")]);
+    let page = app.login(&again, "alice", PASSWORD).await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        code_of(&page).is_none(),
+        "prompt=consent outlives the login form"
+    );
+    assert!(page.text().await.unwrap().contains("Allow access?"));
 }
 
 async fn denying_sends_access_denied_and_records_nothing(backend: Backend) {

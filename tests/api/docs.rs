@@ -4,7 +4,7 @@ use std::path::Path;
 
 /// Whether `path` (`module::…::function`, or `module::*`) names a test in this
 /// repository: a `fn` of that name in the file the module path leads to, under
-/// `tests/api/` or, for unit tests, `src/`.
+/// `tests/api/` or, for unit tests, `src/` (a module's tests may sit in its `tests.rs`).
 fn exists(path: &str) -> bool {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let segments: Vec<&str> = path.split("::").filter(|s| *s != "tests").collect();
@@ -12,7 +12,11 @@ fn exists(path: &str) -> bool {
     for base in [root.join("tests/api"), root.join("src")] {
         for take in (1..=modules.len()).rev() {
             let dir = modules[..take].iter().fold(base.clone(), |p, m| p.join(m));
-            for file in [dir.with_extension("rs"), dir.join("mod.rs")] {
+            for file in [
+                dir.with_extension("rs"),
+                dir.join("mod.rs"),
+                dir.join("tests.rs"),
+            ] {
                 let Ok(source) = std::fs::read_to_string(&file) else {
                     continue;
                 };

@@ -46,7 +46,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "http",
         &[
-            "oauth", "oidc", "services", "token", "store", "config", "crypto", "domain", "clock",
+            "oauth", "oidc", "services", "token", "store", "config", "branding", "crypto",
+            "domain", "clock",
         ],
     ),
     (
@@ -115,7 +116,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["events", "redis_client", "store", "domain", "clock"],
     ),
     ("store", &["config", "domain"]),
-    ("config", &["limits", "crypto", "domain"]),
+    ("config", &["limits", "branding", "crypto", "domain"]),
+    // What the pages look like: colours, the logo, the stylesheet and its hash.
+    ("branding", &[]),
     ("crypto", &["domain"]),
     ("clock", &["domain"]),
     ("lib", &[]),

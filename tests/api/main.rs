@@ -29,6 +29,7 @@ mod layering;
 mod limits;
 mod login;
 mod logout;
+mod pages;
 mod refresh;
 mod schema;
 mod shared_state;

@@ -70,14 +70,17 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Submits the login form shown for `params`.
+    /// Submits the login form shown for `params`, as a browser does: the form's own
+    /// fields (what the page carries of the request, and its CSRF token) and the
+    /// credentials.
     pub async fn login(&self, params: &[(&str, &str)], username: &str, password: &str) -> Response {
         let page = self.get_authorize(params).await;
         assert_eq!(page.status(), StatusCode::OK, "the login form is shown");
-        let html = page.text().await.unwrap();
-        let csrf = csrf_of(&html);
-        let mut form = params.to_vec();
-        form.push(("csrf_token", &csrf));
+        let fields = hidden_fields(&page.text().await.unwrap());
+        let mut form: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         form.push(("username", username));
         form.push(("password", password));
         self.post_raw(
@@ -219,6 +222,44 @@ pub async fn inactive_everywhere_within_2s(apps: &[&TestApp], caller: &TestClien
 }
 
 /// The hidden fields of a page's form, unescaped.
+/// Undoes HTML escaping of an attribute value (askama writes numeric references).
+pub fn unescape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let Some(end) = tail.find(';') else {
+            out.push_str(tail);
+            return out;
+        };
+        let entity = &tail[1..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     html.split("<input type=\"hidden\" ")
         .skip(1)
@@ -228,8 +269,8 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
                     .split(&format!("{name}=\""))
                     .nth(1)
                     .and_then(|v| v.split('"').next())
+                    .map(unescape_html)
                     .unwrap()
-                    .replace("&amp;", "&")
             };
             (attr("name"), attr("value"))
         })
