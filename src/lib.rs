@@ -41,6 +41,7 @@ pub mod http;
 pub mod keys;
 pub mod limits;
 pub mod login;
+pub mod metrics;
 pub mod oauth;
 pub mod oidc;
 pub mod redis_client;

@@ -58,6 +58,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The admin listener (`SIGIL_METRICS_LISTEN`) and its port, when configured.
+    admin: Option<(u16, Server)>,
     services: Arc<Services>,
 }
 
@@ -116,6 +118,10 @@ impl Application {
             source,
         })?
         .run();
+        let admin = match services.config.metrics_listen {
+            Some(addr) => Some(admin_server(&services, addr)?),
+            None => None,
+        };
 
         background::follow_keys(services.clone());
         background::follow_clients(services.clone());
@@ -126,6 +132,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            admin,
             services,
         })
     }
@@ -138,9 +145,43 @@ impl Application {
         &self.services
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The admin listener's port, when there is one.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin.as_ref().map(|(port, _)| *port)
     }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.admin {
+            Some((_, admin)) => {
+                let (main, admin) = tokio::join!(self.server, admin);
+                main.and(admin)
+            }
+            None => self.server.await,
+        }
+    }
+}
+
+/// The admin listener: /metrics on an address of its own, one worker.
+fn admin_server(
+    services: &Arc<Services>,
+    addr: std::net::SocketAddr,
+) -> Result<(u16, Server), StartupError> {
+    let bind = |source| StartupError::Bind {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(bind)?;
+    let port = listener.local_addr().map_err(bind)?.port();
+    let for_worker = services.clone();
+    let server = HttpServer::new(move || {
+        App::new().configure(crate::http::configure_admin(for_worker.clone()))
+    })
+    .workers(1)
+    .shutdown_timeout(10)
+    .listen(listener)
+    .map_err(bind)?
+    .run();
+    Ok((port, server))
 }
 
 /// Builds the service layer: store (migrated unless told not to), revocation list, keys

@@ -215,6 +215,13 @@ impl RawConfig {
                 }
             },
             trusted_proxies: trusted_proxies(self.trusted_proxies.as_deref())?,
+            metrics_listen: match self.metrics_listen {
+                None => None,
+                Some(raw) => Some(raw.parse().map_err(|_| ConfigError::Invalid {
+                    name: "SIGIL_METRICS_LISTEN",
+                    message: format!("{raw:?} is not an address:port"),
+                })?),
+            },
             branding: branding(
                 self.display_name.as_deref(),
                 self.accent_color.as_deref(),

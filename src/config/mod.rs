@@ -89,6 +89,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The organisation's name, colour and logo on the pages.
     pub branding: Branding,
+    /// Where /metrics is served instead of the main listener (an admin network).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 pub use crate::domain::MAX_TOKEN_TTL;

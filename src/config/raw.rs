@@ -53,6 +53,7 @@ pub(super) struct RawConfig {
     pub(super) display_name: Option<String>,
     pub(super) accent_color: Option<String>,
     pub(super) logo_file: Option<PathBuf>,
+    pub(super) metrics_listen: Option<String>,
 }
 
 pub(super) fn read_file(path: &Path) -> Result<RawConfig, ConfigError> {
@@ -136,6 +137,7 @@ impl RawConfig {
         over!(display_name, "SIGIL_DISPLAY_NAME");
         over!(accent_color, "SIGIL_ACCENT_COLOR");
         over!(logo_file, "SIGIL_LOGO_FILE");
+        over!(metrics_listen, "SIGIL_METRICS_LISTEN");
         Ok(())
     }
 }

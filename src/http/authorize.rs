@@ -13,6 +13,7 @@ use super::browser::{
 };
 use super::extract::{form_body, query_form};
 use super::{consent, cookies};
+use crate::metrics;
 use crate::oauth::authorize::{self, Next, Outcome, SignInError};
 use crate::oauth::form::Form;
 use crate::services::Services;
@@ -65,6 +66,7 @@ pub async fn login(
 
     // Double-submit CSRF check (see `cookies`).
     let Some(csrf) = cookies::csrf_verified(&req, &services, &form) else {
+        metrics::get().login("form_expired");
         return fresh_login(
             &services,
             &request,
@@ -82,7 +84,14 @@ pub async fn login(
         address: &address,
         session_cookie: previous.as_deref(),
     };
-    match authorize::sign_in(&services, &request, attempt).await {
+    let result = authorize::sign_in(&services, &request, attempt).await;
+    metrics::get().login(match &result {
+        Ok(_) => "success",
+        Err(SignInError::InvalidCredentials) => "invalid_credentials",
+        Err(SignInError::Limited(_)) => "limited",
+        Err(SignInError::Failed(_)) => "failed",
+    });
+    match result {
         Ok(signed_in) => {
             let session = cookies::new_session(&services, signed_in.session.expose().to_owned());
             match signed_in.next {

@@ -36,6 +36,28 @@ pub async fn jwks(services: web::Data<Services>) -> HttpResponse {
     }
 }
 
+/// GET /metrics: the process's counters, with the states (store pool, signing keys)
+/// read from this instance now.
+pub async fn metrics(services: web::Data<Services>) -> HttpResponse {
+    let metrics = crate::metrics::get();
+    let pool = services.store.pool_use();
+    metrics.set_store_connections(pool.idle, pool.in_use);
+    let keys = services.keys.last();
+    metrics.set_signing_keys(keys.signers().map(|k| {
+        (
+            k.pair.alg().as_str().into(),
+            k.kid.as_str().to_owned().into(),
+        )
+    }));
+    match metrics.encode() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type(crate::metrics::CONTENT_TYPE)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(text),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
 /// Liveness: the process answers. Says nothing about its dependencies.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))

@@ -29,6 +29,10 @@ pub use error::oauth_error_response;
 
 pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
+        // With an admin listener of its own, /metrics is not on the public one.
+        if services.config.metrics_listen.is_none() {
+            cfg.route("/metrics", web::get().to(meta::metrics));
+        }
         cfg.app_data(web::Data::from(services))
             .route(
                 "/.well-known/openid-configuration",
@@ -57,6 +61,15 @@ pub fn configure(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig
     }
 }
 
+/// The admin listener (`SIGIL_METRICS_LISTEN`): /metrics alone.
+pub fn configure_admin(services: Arc<Services>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::from(services))
+            .route("/metrics", web::get().to(meta::metrics))
+            .default_service(web::to(meta::not_found));
+    }
+}
+
 /// Headers every response carries unless its handler set its own: no MIME sniffing,
 /// and, when served over https, HSTS (a downgrade to http would expose cookies and codes).
 pub fn default_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
@@ -71,6 +84,24 @@ pub fn default_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
     headers
 }
 
+/// The route a request matched, as its pattern: a bounded label, whatever the path was.
+fn route_label<B>(res: &ServiceResponse<B>) -> crate::metrics::Label {
+    match res.request().match_pattern() {
+        Some(pattern) => pattern.into(),
+        None => "unmatched".into(),
+    }
+}
+
+fn method_label(method: &actix_web::http::Method) -> crate::metrics::Label {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET".into(),
+        Method::POST => "POST".into(),
+        Method::HEAD => "HEAD".into(),
+        _ => "other".into(),
+    }
+}
+
 /// Gives every request a span with a fresh id, echoed in `X-Request-Id`, so a log line
 /// and a support ticket can be matched. The access line is cheap by default: a request
 /// that succeeded is logged at DEBUG (machines call /token and /introspect thousands of
@@ -82,8 +113,15 @@ pub async fn request_span(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = crate::crypto::random_id().unwrap_or_else(|_| "-".into());
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
+    crate::metrics::get().http_request(
+        route_label(&res),
+        method_label(res.request().method()),
+        status,
+        started.elapsed(),
+    );
     span.in_scope(|| match status {
         500.. => tracing::warn!(status, "done"),
         400..500 => tracing::info!(status, "done"),

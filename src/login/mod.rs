@@ -66,6 +66,7 @@ pub async fn authenticate(
     };
     let counters = services.config.limits.login(&account, address);
     if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
+        crate::metrics::get().rate_limited("login");
         return Err(LoginError::Limited(wait));
     }
     let result = check_password(services, name.ok(), password).await;

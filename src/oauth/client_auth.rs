@@ -116,6 +116,7 @@ pub async fn authenticate(
     };
     let counters = services.config.limits.client(client_id.as_str(), address);
     if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
+        crate::metrics::get().rate_limited("client");
         return Err(OAuthError::TooManyAttempts(retry_after(wait)));
     }
     let result = check(services, client_id, secret).await;

@@ -99,10 +99,12 @@ impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(detail) => {
+                crate::metrics::get().dependency_error("store", "unavailable");
                 tracing::error!(%detail, "store unavailable");
                 Self::TemporarilyUnavailable
             }
             other => {
+                crate::metrics::get().dependency_error("store", "error");
                 tracing::error!(error = %other, "store error");
                 Self::ServerError
             }
@@ -112,6 +114,7 @@ impl From<StoreError> for OAuthError {
 
 impl From<RevocationError> for OAuthError {
     fn from(e: RevocationError) -> Self {
+        crate::metrics::get().dependency_error("revocation", "unavailable");
         tracing::error!(error = %e, "revocation list unavailable");
         Self::TemporarilyUnavailable
     }
@@ -157,6 +160,7 @@ pub fn retry_after(wait: std::time::Duration) -> u64 {
 
 impl From<LimitError> for OAuthError {
     fn from(e: LimitError) -> Self {
+        crate::metrics::get().dependency_error("limiter", "unavailable");
         tracing::error!(error = %e, "guessing limits unavailable");
         Self::TemporarilyUnavailable
     }

@@ -112,6 +112,11 @@ impl KeySet {
         self.signers.get(&alg)
     }
 
+    /// The active keys, one per algorithm.
+    pub fn signers(&self) -> impl Iterator<Item = &SigningKey> {
+        self.signers.values()
+    }
+
     /// The published key named `kid`.
     pub fn verifier(&self, kid: &str) -> Option<&VerifyingKey> {
         self.verifiers.get(kid)

@@ -46,8 +46,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "http",
         &[
-            "oauth", "oidc", "services", "token", "store", "config", "branding", "crypto",
-            "domain", "clock",
+            "oauth", "oidc", "services", "token", "store", "config", "branding", "metrics",
+            "crypto", "domain", "clock",
         ],
     ),
     (
@@ -55,6 +55,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "limits",
             "login",
+            "metrics",
             "services",
             "keys",
             "revocation",
@@ -75,7 +76,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "login",
         &[
-            "limits", "services", "token", "store", "crypto", "domain", "clock",
+            "limits", "metrics", "services", "token", "store", "crypto", "domain", "clock",
         ],
     ),
     (
@@ -119,7 +120,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["limits", "branding", "crypto", "domain"]),
     // What the pages look like: colours, the logo, the stylesheet and its hash.
     ("branding", &[]),
-    ("crypto", &["domain"]),
+    ("crypto", &["metrics", "domain"]),
+    // The process's counters: bumped from any layer, naming none.
+    ("metrics", &[]),
     ("clock", &["domain"]),
     ("lib", &[]),
 ];

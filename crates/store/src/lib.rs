@@ -70,6 +70,15 @@ pub trait Store:
     /// Whether the database has every migration of this build, without changing it.
     async fn schema_status(&self) -> Result<SchemaStatus, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
+    /// The connection pool now, for the metrics.
+    fn pool_use(&self) -> PoolUse;
+}
+
+/// How many of the pool's connections wait idle, and how many are out with a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub idle: u32,
+    pub in_use: u32,
 }
 
 /// People and their browser sessions.

@@ -21,7 +21,7 @@
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use argon2::Block;
 use tokio::sync::{Semaphore, oneshot};
@@ -183,19 +183,25 @@ impl Pool {
             .try_acquire_owned()
             .map_err(|_| CryptoError::Busy)?;
         let (answer, answered) = oneshot::channel();
+        let metrics = crate::metrics::get();
+        let queued_at = Instant::now();
+        metrics.hash_queued();
         let job: Job = Box::new(move |memory| {
             if answer.is_closed() {
+                metrics.hash_dropped();
                 return;
             }
+            metrics.hash_started(queued_at.elapsed());
             let result = job(memory);
             // Freed before the answer goes, so a caller that asks again as soon as it has
             // its answer finds the place it just left.
             drop(permit);
             let _ = answer.send(result);
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| CryptoError::Password("the password workers have stopped".into()))?;
+        self.jobs.send(job).map_err(|_| {
+            metrics.hash_dropped();
+            CryptoError::Password("the password workers have stopped".into())
+        })?;
         answered
             .await
             .map_err(|_| CryptoError::Password("a password worker failed".into()))?

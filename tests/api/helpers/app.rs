@@ -41,6 +41,8 @@ pub struct TestApp {
     pub clock: ShiftedClock,
     pub services: Arc<Services>,
     pub env: Vec<(String, String)>,
+    /// The admin listener (`SIGIL_METRICS_LISTEN`), when configured.
+    pub admin_address: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -127,6 +129,9 @@ pub async fn spawn_from_env(env: Vec<(String, String)>, dir: tempfile::TempDir) 
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let services = app.services().clone();
+    let admin_address = app
+        .admin_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -139,6 +144,7 @@ pub async fn spawn_from_env(env: Vec<(String, String)>, dir: tempfile::TempDir) 
         clock,
         services,
         env,
+        admin_address,
         _dir: dir,
     }
 }

@@ -89,6 +89,14 @@ macro_rules! impl_sql_store {
                     self.pool.acquire().await?.ping().await?;
                     Ok(())
                 }
+
+                fn pool_use(&self) -> $crate::PoolUse {
+                    let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+                    $crate::PoolUse {
+                        idle,
+                        in_use: self.pool.size().saturating_sub(idle),
+                    }
+                }
             }
         };
     };

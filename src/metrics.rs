@@ -1,0 +1,300 @@
+//! What an operator's Prometheus scrapes at `/metrics` (text format 0.0.4).
+//!
+//! One registry per process, like the Prometheus clients' default one: the counters are
+//! facts about this process, bumped from whichever layer sees the event, with no handle
+//! to thread through. Labels are bounded: a route is its pattern, a client is one that
+//! authenticated (a client_id nobody proved is `-`, so guessing cannot grow the series),
+//! an outcome is an RFC error code. What is a state rather than an event (store pool,
+//! the signing keys in use) is set from the serving instance just before a scrape.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+pub type Label = Cow<'static, str>;
+type Labels<const N: usize> = [(&'static str, Label); N];
+
+fn latency_histogram() -> Histogram {
+    // 250 µs to ~8 s: the fast paths answer in well under a millisecond, a login in tens.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    families: Vec<String>,
+    http_requests: Family<Labels<3>, Counter>,
+    http_duration: Family<Labels<2>, Histogram, fn() -> Histogram>,
+    token_requests: Family<Labels<3>, Counter>,
+    introspections: Family<Labels<2>, Counter>,
+    revocations: Family<Labels<2>, Counter>,
+    logins: Family<Labels<1>, Counter>,
+    rate_limited: Family<Labels<1>, Counter>,
+    hash_queue: Gauge,
+    hash_wait: Histogram,
+    dependency_errors: Family<Labels<2>, Counter>,
+    store_connections: Family<Labels<1>, Gauge>,
+    signing_keys: Family<Labels<2>, Gauge>,
+}
+
+/// The registry, and the family names it was given.
+struct Recorded {
+    registry: Registry,
+    families: Vec<String>,
+}
+
+impl Recorded {
+    fn register(
+        &mut self,
+        name: &str,
+        help: &str,
+        metric: impl prometheus_client::registry::Metric,
+    ) {
+        let total = match metric.metric_type() {
+            prometheus_client::metrics::MetricType::Counter => "_total",
+            _ => "",
+        };
+        self.families.push(format!("sigil_{name}{total}"));
+        self.registry.register(name, help, metric);
+    }
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// The process's metrics.
+pub fn get() -> &'static Metrics {
+    &METRICS
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut r = Recorded {
+            registry: Registry::with_prefix("sigil"),
+            families: Vec::new(),
+        };
+        let m = Metrics {
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(latency_histogram),
+            token_requests: Family::default(),
+            introspections: Family::default(),
+            revocations: Family::default(),
+            logins: Family::default(),
+            rate_limited: Family::default(),
+            hash_queue: Gauge::default(),
+            hash_wait: latency_histogram(),
+            dependency_errors: Family::default(),
+            store_connections: Family::default(),
+            signing_keys: Family::default(),
+            registry: Registry::default(),
+            families: Vec::new(),
+        };
+        r.register(
+            "http_requests",
+            "HTTP requests by route pattern, method and status",
+            m.http_requests.clone(),
+        );
+        r.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by route pattern and status",
+            m.http_duration.clone(),
+        );
+        r.register(
+            "token_requests",
+            "Requests at /token by authenticated client, grant type and outcome (issued, or the error code)",
+            m.token_requests.clone(),
+        );
+        r.register(
+            "introspections",
+            "Answers at /introspect by calling client and result (active, inactive, or the error code)",
+            m.introspections.clone(),
+        );
+        r.register(
+            "revocations",
+            "Requests at /revoke by client and outcome (revoked, or the error code)",
+            m.revocations.clone(),
+        );
+        r.register(
+            "logins",
+            "Login form submissions by outcome",
+            m.logins.clone(),
+        );
+        r.register(
+            "rate_limited",
+            "Requests refused by a guessing limit, by what was limited (login, client)",
+            m.rate_limited.clone(),
+        );
+        r.register(
+            "password_hash_queue_depth",
+            "Password hashes waiting for an argon2 worker",
+            m.hash_queue.clone(),
+        );
+        r.register(
+            "password_hash_wait_seconds",
+            "Time a password hash waited for an argon2 worker",
+            m.hash_wait.clone(),
+        );
+        r.register(
+            "dependency_errors",
+            "Errors from the store, the revocation list (Redis) and the limiter, by kind",
+            m.dependency_errors.clone(),
+        );
+        r.register(
+            "store_connections",
+            "Store pool connections by state (idle, in_use)",
+            m.store_connections.clone(),
+        );
+        r.register(
+            "signing_key_active",
+            "1 for the key that signs, by algorithm and kid",
+            m.signing_keys.clone(),
+        );
+        Metrics {
+            registry: r.registry,
+            families: r.families,
+            ..m
+        }
+    }
+
+    /// The metric families as a scrape names them (`sigil_…`, counters with `_total`),
+    /// including those with no series yet, which a scrape leaves out.
+    pub fn families(&self) -> &[String] {
+        &self.families
+    }
+
+    pub fn http_request(&self, route: Label, method: Label, status: u16, took: Duration) {
+        let status: Label = Cow::Owned(status.to_string());
+        self.http_requests
+            .get_or_create(&[
+                ("route", route.clone()),
+                ("method", method),
+                ("status", status.clone()),
+            ])
+            .inc();
+        self.http_duration
+            .get_or_create(&[("route", route), ("status", status)])
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn token_request(&self, client: Label, grant_type: Label, outcome: Label) {
+        self.token_requests
+            .get_or_create(&[
+                ("client", client),
+                ("grant_type", grant_type),
+                ("outcome", outcome),
+            ])
+            .inc();
+    }
+
+    pub fn introspection(&self, client: Label, result: Label) {
+        self.introspections
+            .get_or_create(&[("client", client), ("result", result)])
+            .inc();
+    }
+
+    pub fn revocation(&self, client: Label, outcome: Label) {
+        self.revocations
+            .get_or_create(&[("client", client), ("outcome", outcome)])
+            .inc();
+    }
+
+    pub fn login(&self, outcome: &'static str) {
+        self.logins
+            .get_or_create(&[("outcome", Cow::Borrowed(outcome))])
+            .inc();
+    }
+
+    pub fn rate_limited(&self, what: &'static str) {
+        self.rate_limited
+            .get_or_create(&[("limited", Cow::Borrowed(what))])
+            .inc();
+    }
+
+    /// A password hash joins the queue; [`Self::hash_started`] when a worker takes it.
+    pub fn hash_queued(&self) {
+        self.hash_queue.inc();
+    }
+
+    pub fn hash_started(&self, waited: Duration) {
+        self.hash_queue.dec();
+        self.hash_wait.observe(waited.as_secs_f64());
+    }
+
+    /// A queued hash that no worker will take (its caller went away, or the pool stopped).
+    pub fn hash_dropped(&self) {
+        self.hash_queue.dec();
+    }
+
+    /// `dependency`: store, revocation or limiter; `kind`: unavailable or error.
+    pub fn dependency_error(&self, dependency: &'static str, kind: &'static str) {
+        self.dependency_errors
+            .get_or_create(&[
+                ("dependency", Cow::Borrowed(dependency)),
+                ("kind", Cow::Borrowed(kind)),
+            ])
+            .inc();
+    }
+
+    pub fn set_store_connections(&self, idle: u32, in_use: u32) {
+        for (state, n) in [("idle", idle), ("in_use", in_use)] {
+            self.store_connections
+                .get_or_create(&[("state", Cow::Borrowed(state))])
+                .set(i64::from(n));
+        }
+    }
+
+    /// The signing keys now: `(alg, kid)` of each active key.
+    pub fn set_signing_keys(&self, active: impl IntoIterator<Item = (Label, Label)>) {
+        self.signing_keys.clear();
+        for (alg, kid) in active {
+            self.signing_keys
+                .get_or_create(&[("alg", alg), ("kid", kid)])
+                .set(1);
+        }
+    }
+
+    /// The text a scrape gets.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::with_capacity(8 * 1024);
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_reach_the_text_with_their_labels() {
+        let m = Metrics::new();
+        m.token_request("c1".into(), "client_credentials".into(), "issued".into());
+        m.token_request("c1".into(), "client_credentials".into(), "issued".into());
+        m.login("invalid_credentials");
+        m.http_request(
+            "/token".into(),
+            "POST".into(),
+            200,
+            Duration::from_millis(1),
+        );
+        m.set_signing_keys([("ES256".into(), "k1".into())]);
+        m.set_signing_keys([("ES256".into(), "k2".into())]);
+        let text = m.encode().unwrap();
+        assert!(text.contains(
+            "sigil_token_requests_total{client=\"c1\",grant_type=\"client_credentials\",outcome=\"issued\"} 2\n"
+        ), "{text}");
+        assert!(text.contains("sigil_logins_total{outcome=\"invalid_credentials\"} 1\n"));
+        assert!(text.contains(
+            "sigil_http_request_duration_seconds_count{route=\"/token\",status=\"200\"} 1\n"
+        ));
+        // A key that stopped signing leaves the gauge.
+        assert!(text.contains("sigil_signing_key_active{alg=\"ES256\",kid=\"k2\"} 1\n"));
+        assert!(!text.contains("kid=\"k1\""), "{text}");
+    }
+}
