@@ -262,6 +262,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("starting sigil")?;
     let issuer = app.services().config.issuer.clone();
     tracing::info!(port = app.port(), %issuer, "sigil is listening");
+    // A person gets a sentence; a log collector (JSON logs) gets only JSON lines.
+    if std::env::var("SIGIL_LOG_FORMAT").as_deref() == Ok("json") {
+        app.run_until_stopped().await?;
+        return Ok(());
+    }
     eprintln!(
         "sigil is listening on port {} (issuer {issuer})",
         app.port()

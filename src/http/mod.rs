@@ -11,6 +11,7 @@ mod extract;
 mod logout;
 mod meta;
 mod pages;
+mod request_id;
 mod token;
 mod userinfo;
 
@@ -102,8 +103,9 @@ fn method_label(method: &actix_web::http::Method) -> crate::metrics::Label {
     }
 }
 
-/// Gives every request a span with a fresh id, echoed in `X-Request-Id`, so a log line
-/// and a support ticket can be matched. The access line is cheap by default: a request
+/// Gives every request a span with an id (a trusted proxy's, or a fresh one; see
+/// `request_id`), echoed in `X-Request-Id`, so a log line and a support ticket can be
+/// matched. The access line is cheap by default: a request
 /// that succeeded is logged at DEBUG (machines call /token and /introspect thousands of
 /// times a second, and a line each would cost more than the answer), a refused one at
 /// INFO and a failed one at WARN.
@@ -111,7 +113,11 @@ pub async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = crate::crypto::random_id().unwrap_or_else(|_| "-".into());
+    let proxies = req
+        .app_data::<web::Data<Services>>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let id = request_id::request_id(req.peer_addr(), req.headers(), proxies);
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;

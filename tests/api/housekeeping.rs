@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::both_backends;
-use crate::helpers::{Backend, sigil, spawn_app_with, spawn_from_env};
+use crate::helpers::{Backend, Served, sigil, spawn_app_with, spawn_from_env};
 
 async fn expired_rows_are_purged_by_one_instance(backend: Backend) {
     let a = spawn_app_with(backend, |env| {
@@ -138,48 +138,13 @@ async fn serve_exits_cleanly_on_sigterm() {
     let env = crate::helpers::test_env(Backend::Sqlite, dir.path()).await;
     let migrated = sigil(&env, &["migrate"], None);
     assert!(migrated.status.success());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sigil"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // It says which port it took once it listens; its stderr is drained to the end, as a
-    // terminal or journald would, so its later lines never meet a closed pipe.
-    let stderr = child.stderr.take().unwrap();
-    let (found, port) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead as _;
-        let mut found = Some(found);
-        for line in std::io::BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.split("listening on port ").nth(1)
-                && let Some(tx) = found.take()
-            {
-                let port = rest.split_whitespace().next().unwrap().parse::<u16>();
-                let _ = tx.send(port.unwrap());
-            }
-        }
-    });
-    let port = tokio::time::timeout(Duration::from_secs(10), port)
-        .await
-        .expect("serve says it listens")
-        .unwrap();
-    let res = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-        .await
-        .unwrap();
+    let mut served = Served::start(&env).await;
+    let res = reqwest::get(served.url("/healthz")).await.unwrap();
     assert_eq!(res.status(), 200);
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
+    served.terminate();
     let start = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = served.child.try_wait().unwrap() {
             break status;
         }
         assert!(

@@ -29,6 +29,7 @@ mod layering;
 mod limits;
 mod login;
 mod logout;
+mod logs;
 mod metrics;
 mod pages;
 mod refresh;

@@ -4,11 +4,13 @@
 
 mod app;
 mod flows;
+mod process;
 mod requests;
 mod servers;
 
 pub use app::*;
 pub use flows::*;
+pub use process::*;
 pub use requests::*;
 pub use servers::*;
 
