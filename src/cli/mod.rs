@@ -47,6 +47,15 @@ pub enum Command {
     /// Read the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// About the configuration itself.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting, its default and meaning (Markdown; docs/configuration.md).
+    Reference,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +182,11 @@ pub enum UsersCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Needs no configuration of its own: it describes it.
+    if let Command::Config(ConfigCommand::Reference) = cli.command {
+        print!("{}", crate::config::reference::markdown());
+        return Ok(());
+    }
     let config = Config::from_process_env(cli.config.as_deref()).context("configuration")?;
     match cli.command {
         Command::Serve => serve(config).await,
@@ -181,6 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(cmd) => admin::users(config, cmd).await,
         Command::Keys(cmd) => keys::keys(config, cmd).await,
         Command::Audit(AuditCommand::List(args)) => audit::list(config, args).await,
+        Command::Config(ConfigCommand::Reference) => Ok(()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod check;
 mod raw;
+pub mod reference;
 #[cfg(test)]
 mod tests;
 

@@ -63,3 +63,30 @@ fn the_resolver_finds_tests_and_refuses_inventions() {
     assert!(!exists("attacks::jwt::no_such_test"));
     assert!(!exists("no_such_module::forged_tokens_are_refused"));
 }
+
+/// docs/configuration.md is what `sigil config reference` prints: regenerate it with
+/// `sigil config reference > docs/configuration.md` when a setting changes.
+#[test]
+fn the_configuration_reference_is_current() {
+    let out = crate::helpers::sigil(&[], &["config", "reference"], None);
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/configuration.md"
+    ))
+    .unwrap();
+    assert!(
+        printed == committed,
+        "docs/configuration.md drifted from the code; regenerate it with \
+         `sigil config reference > docs/configuration.md`"
+    );
+    for name in [
+        "SIGIL_ISSUER",
+        "DATABASE_URL",
+        "SIGIL_LOG_FORMAT",
+        "SIGIL_METRICS_LISTEN",
+    ] {
+        assert!(printed.contains(&format!("| `{name}` |")), "{name}");
+    }
+}
