@@ -1,6 +1,7 @@
 //! `Application::build`: the one wiring of sigil, used by `sigil serve` and by the tests.
 
 mod background;
+pub mod tls;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub enum StartupError {
     Revocations(crate::services::Unavailable),
     #[error("{0}")]
     Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -111,8 +114,15 @@ impl Application {
         .client_request_timeout(services.config.request_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
         .keep_alive(Duration::from_secs(30))
-        .shutdown_timeout(10)
-        .listen(listener)
+        .shutdown_timeout(10);
+        let server = match &services.config.tls {
+            None => server.listen(listener),
+            Some(files) => {
+                let resolver = tls::Reloading::new(tls::load(files)?);
+                tls::watch(resolver.clone(), files.clone());
+                server.listen_rustls_0_23(listener, tls::server_config(resolver)?)
+            }
+        }
         .map_err(|source| StartupError::Bind {
             addr: services.config.listen.to_string(),
             source,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use super::raw::RawConfig;
-use super::{Config, ConfigError, KeyConfig, RevocationConfig, StoreConfig};
+use super::{Config, ConfigError, KeyConfig, RevocationConfig, StoreConfig, TlsFiles};
 use crate::branding::{self, Branding, DisplayName, Logo, Rgb};
 use crate::crypto::passwords::HashParams;
 use crate::domain::{MAX_TOKEN_TTL, SigningAlg};
@@ -18,10 +18,29 @@ impl RawConfig {
             name: "SIGIL_LISTEN",
             message: format!("{listen_raw:?} is not an address:port"),
         })?;
+        let tls = match (self.tls_cert_file, self.tls_key_file) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "SIGIL_TLS_CERT_FILE",
+                    message: "set both SIGIL_TLS_CERT_FILE and SIGIL_TLS_KEY_FILE, or neither"
+                        .into(),
+                });
+            }
+        };
         let issuer = match self.issuer {
             Some(i) => check_issuer(&i)?,
+            None if tls.is_some() => format!("https://{listen}"),
             None => format!("http://{listen}"),
         };
+        // Served over TLS, the issuer must say so: cookies and HSTS follow the issuer.
+        if tls.is_some() && !issuer.starts_with("https://") {
+            return Err(ConfigError::Invalid {
+                name: "SIGIL_ISSUER",
+                message: "must be an https:// URL when sigil serves TLS".into(),
+            });
+        }
         let store = match self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 StoreConfig::Postgres { url }
@@ -215,6 +234,7 @@ impl RawConfig {
                 }
             },
             trusted_proxies: trusted_proxies(self.trusted_proxies.as_deref())?,
+            tls,
             metrics_listen: match self.metrics_listen {
                 None => None,
                 Some(raw) => Some(raw.parse().map_err(|_| ConfigError::Invalid {

@@ -92,6 +92,15 @@ pub struct Config {
     pub branding: Branding,
     /// Where /metrics is served instead of the main listener (an admin network).
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve https from these PEM files (reloaded when they change).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The certificate chain and private key of sigil's own https listener, as PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 pub use crate::domain::MAX_TOKEN_TTL;

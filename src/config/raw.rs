@@ -54,6 +54,8 @@ pub(super) struct RawConfig {
     pub(super) accent_color: Option<String>,
     pub(super) logo_file: Option<PathBuf>,
     pub(super) metrics_listen: Option<String>,
+    pub(super) tls_cert_file: Option<PathBuf>,
+    pub(super) tls_key_file: Option<PathBuf>,
 }
 
 pub(super) fn read_file(path: &Path) -> Result<RawConfig, ConfigError> {
@@ -138,6 +140,8 @@ impl RawConfig {
         over!(accent_color, "SIGIL_ACCENT_COLOR");
         over!(logo_file, "SIGIL_LOGO_FILE");
         over!(metrics_listen, "SIGIL_METRICS_LISTEN");
+        over!(tls_cert_file, "SIGIL_TLS_CERT_FILE");
+        over!(tls_key_file, "SIGIL_TLS_KEY_FILE");
         Ok(())
     }
 }

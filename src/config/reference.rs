@@ -185,6 +185,16 @@ pub const SETTINGS: &[Setting] = &[
         "how often each instance re-reads the keys; five misses and it answers 503",
     ),
     s(
+        "SIGIL_TLS_CERT_FILE",
+        "none: plain HTTP",
+        "serve https: the certificate chain, PEM; TLS 1.2 and 1.3, reloaded on SIGHUP or when the file changes",
+    ),
+    s(
+        "SIGIL_TLS_KEY_FILE",
+        "none",
+        "the certificate's private key, PEM (with `SIGIL_TLS_CERT_FILE`)",
+    ),
+    s(
         "SIGIL_METRICS_LISTEN",
         "unset: on `SIGIL_LISTEN`",
         "serve `/metrics` on this address:port instead, off the public listener",

@@ -36,4 +36,5 @@ mod refresh;
 mod schema;
 mod shared_state;
 mod survival;
+mod tls;
 mod userinfo;
