@@ -1,5 +1,11 @@
-//! The audit trail's one writer: every key operation and every administrative action
-//! records who did what to what, and how it went, in the store.
+//! The audit trail's one writer: security events, each with who did what to what, for
+//! which client, from which address, and how it went, kept in the store (and listed by
+//! `sigil audit list`): every key operation and administrative action, logins and
+//! refused logins, lockouts, refused client authentication, refresh-token reuse,
+//! revocations and consent decisions.
+//!
+//! Token issuance is far too frequent for a table: it goes to the `audit` log target
+//! instead ([`issued`]), one structured line per token, and to the metrics.
 //!
 //! A failed operation is recorded too (its outcome says why), since a refused revocation
 //! is as much an event as a done one. Writing the trail never decides an operation: if
@@ -23,9 +29,27 @@ impl Actor {
         Self(format!("instance:{id}"))
     }
 
+    /// A person at the login form or the consent page (who they claim to be is the
+    /// event's subject).
+    pub fn person() -> Self {
+        Self("person".into())
+    }
+
+    /// A client at a machine endpoint.
+    pub fn client(id: &str) -> Self {
+        Self(format!("client:{id}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Where an event came from, when a request caused it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    pub client: Option<&'a str>,
+    pub address: Option<&'a str>,
 }
 
 /// Records that `actor` did `action` to `subject` at `now`, with `outcome`.
@@ -34,6 +58,28 @@ pub async fn record<E: std::fmt::Display>(
     actor: &Actor,
     action: &str,
     subject: Option<&str>,
+    outcome: Result<(), &E>,
+    now: UnixTime,
+) {
+    record_in(
+        store,
+        actor,
+        action,
+        subject,
+        Context::default(),
+        outcome,
+        now,
+    )
+    .await;
+}
+
+/// [`record`], with the client and address of the request that caused the event.
+pub async fn record_in<E: std::fmt::Display>(
+    store: &dyn AuditStore,
+    actor: &Actor,
+    action: &str,
+    subject: Option<&str>,
+    context: Context<'_>,
     outcome: Result<(), &E>,
     now: UnixTime,
 ) {
@@ -57,8 +103,24 @@ pub async fn record<E: std::fmt::Display>(
             Err(e) => format!("refused: {e}"),
         },
         detail: None,
+        client: context.client.map(str::to_owned),
+        address: context.address.map(str::to_owned),
     };
     if let Err(e) = store.record_audit(&event).await {
         tracing::error!(error = %e, action, "audit event not recorded");
     }
+}
+
+/// A token issued: one line on the `audit` log target (JSON with `SIGIL_LOG_FORMAT=json`).
+/// The token itself never appears, only what it was issued for.
+pub fn issued(client: &str, grant_type: &str, scope: &str, address: &str) {
+    tracing::info!(
+        target: "audit",
+        event = "token.issued",
+        client_id = client,
+        grant_type,
+        scope,
+        address,
+        "token issued"
+    );
 }

@@ -21,13 +21,24 @@ pub struct Round {
     pub deleted: Vec<(Purge, u64)>,
 }
 
+/// How long rows are kept past their use.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    /// The revocation skew: grants stay while a token of theirs might be presented.
+    pub skew: i64,
+    /// Seconds security events are kept.
+    pub audit: i64,
+}
+
 /// The time before which rows of `what` may go. Codes stay an hour past their expiry
 /// (a late replay then reads as unknown, which it is anyway); grants stay while a token
-/// of theirs might still be presented, the revocation skew included.
-fn cutoff(what: Purge, now: UnixTime, skew: i64) -> UnixTime {
+/// of theirs might still be presented, the revocation skew included; security events
+/// for the audit retention.
+fn cutoff(what: Purge, now: UnixTime, keep: Keep) -> UnixTime {
     match what {
         Purge::Codes => now - 3600,
-        Purge::Grants => now - skew,
+        Purge::Grants => now - keep.skew,
+        Purge::AuditEvents => now.saturating_sub(keep.audit),
         Purge::Sessions | Purge::RefreshTokens | Purge::Revocations => now,
     }
 }
@@ -38,7 +49,7 @@ pub async fn round(
     store: &dyn Store,
     now: UnixTime,
     interval: Duration,
-    skew: i64,
+    keep: Keep,
 ) -> Result<Option<Round>, StoreError> {
     let next = now + i64::try_from(interval.as_secs()).unwrap_or(i64::MAX / 2);
     if !store.claim_purge(now, next).await? {
@@ -48,7 +59,7 @@ pub async fn round(
     for what in Purge::ALL {
         let mut total = 0;
         for _ in 0..MAX_BATCHES {
-            let deleted = store.purge(what, cutoff(what, now, skew), BATCH).await?;
+            let deleted = store.purge(what, cutoff(what, now, keep), BATCH).await?;
             total += deleted;
             if deleted < BATCH.unsigned_abs() {
                 break;

@@ -21,7 +21,10 @@ pub fn keep_house(services: Arc<Services>) {
                 s.store.as_ref(),
                 now,
                 interval,
-                s.config.revocation_skew,
+                crate::housekeeping::Keep {
+                    skew: s.config.revocation_skew,
+                    audit: s.config.audit_retention,
+                },
             )
             .await
             {

@@ -14,6 +14,10 @@ pub struct AuditList {
     /// or a span back from now (30m, 24h, 7d). Default: the last 24 hours.
     #[arg(long)]
     pub since: Option<String>,
+    /// Only events of this type: an action (`login`, `token.revoke`) or the prefix of
+    /// dotted ones (`keys`, `consent`, `clients`).
+    #[arg(long = "type")]
+    pub kind: Option<String>,
     /// At most this many events, oldest first.
     #[arg(long, default_value_t = 1000)]
     pub limit: i64,
@@ -49,13 +53,16 @@ pub async fn list(config: Config, args: AuditList) -> anyhow::Result<()> {
     }
     let since = since(args.since.as_deref(), SystemClock.now())?;
     let store = open_store(&config).await?;
-    let events = store.audit_events(since, args.limit).await?;
+    let events = store
+        .audit_events(since, args.kind.as_deref(), args.limit)
+        .await?;
     let list: Vec<_> = events
         .iter()
         .map(|e| {
             json!({
                 "at": e.at, "actor": e.actor, "action": e.action,
-                "subject": e.subject, "outcome": e.outcome,
+                "subject": e.subject, "client": e.client, "address": e.address,
+                "outcome": e.outcome,
             })
         })
         .collect();
@@ -63,11 +70,13 @@ pub async fn list(config: Config, args: AuditList) -> anyhow::Result<()> {
         .iter()
         .map(|e| {
             format!(
-                "{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 e.at,
                 e.actor,
                 e.action,
                 e.subject.as_deref().unwrap_or("-"),
+                e.client.as_deref().unwrap_or("-"),
+                e.address.as_deref().unwrap_or("-"),
                 e.outcome
             )
         })

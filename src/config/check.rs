@@ -235,6 +235,16 @@ impl RawConfig {
             },
             trusted_proxies: trusted_proxies(self.trusted_proxies.as_deref())?,
             tls,
+            audit_retention: match self.audit_retention_days {
+                None => 365 * 86_400,
+                Some(d) if (1..=3650).contains(&d) => d * 86_400,
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "SIGIL_AUDIT_RETENTION_DAYS",
+                        message: "must be 1 to 3650 days".into(),
+                    });
+                }
+            },
             metrics_listen: match self.metrics_listen {
                 None => None,
                 Some(raw) => Some(raw.parse().map_err(|_| ConfigError::Invalid {

@@ -94,6 +94,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Serve https from these PEM files (reloaded when they change).
     pub tls: Option<TlsFiles>,
+    /// Seconds security events are kept before housekeeping purges them.
+    pub audit_retention: i64,
 }
 
 /// The certificate chain and private key of sigil's own https listener, as PEM files.

@@ -56,6 +56,7 @@ pub(super) struct RawConfig {
     pub(super) metrics_listen: Option<String>,
     pub(super) tls_cert_file: Option<PathBuf>,
     pub(super) tls_key_file: Option<PathBuf>,
+    pub(super) audit_retention_days: Option<i64>,
 }
 
 pub(super) fn read_file(path: &Path) -> Result<RawConfig, ConfigError> {
@@ -142,6 +143,7 @@ impl RawConfig {
         over!(metrics_listen, "SIGIL_METRICS_LISTEN");
         over!(tls_cert_file, "SIGIL_TLS_CERT_FILE");
         over!(tls_key_file, "SIGIL_TLS_KEY_FILE");
+        over!(audit_retention_days, "SIGIL_AUDIT_RETENTION_DAYS");
         Ok(())
     }
 }

@@ -195,6 +195,11 @@ pub const SETTINGS: &[Setting] = &[
         "the certificate's private key, PEM (with `SIGIL_TLS_CERT_FILE`)",
     ),
     s(
+        "SIGIL_AUDIT_RETENTION_DAYS",
+        "365",
+        "days security events are kept; older ones are purged in batches by housekeeping",
+    ),
+    s(
         "SIGIL_METRICS_LISTEN",
         "unset: on `SIGIL_LISTEN`",
         "serve `/metrics` on this address:port instead, off the public listener",

@@ -74,7 +74,14 @@ pub async fn token(
         let client =
             client_auth::authenticate(&services, &presented, &address(&req, &services)).await?;
         seen.client = Some(client.id.as_str().to_owned());
-        Ok(grant::exchange(&services, &client, request).await?)
+        let issued = grant::exchange(&services, &client, request).await?;
+        crate::audit::issued(
+            client.id.as_str(),
+            seen.grant_type.unwrap_or("-"),
+            &issued.scope.to_string(),
+            &address(&req, &services),
+        );
+        Ok(issued)
     }
     .await;
     metrics::get().token_request(

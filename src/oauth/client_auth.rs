@@ -115,15 +115,36 @@ pub async fn authenticate(
         Presented::Public { client_id } => (client_id, None),
     };
     let counters = services.config.limits.client(client_id.as_str(), address);
+    let refused = |why: &'static str| refused_client(services, client_id, address, why);
     if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
         crate::metrics::get().rate_limited("client");
+        refused("too many failed attempts: locked out").await;
         return Err(OAuthError::TooManyAttempts(retry_after(wait)));
     }
     let result = check(services, client_id, secret).await;
     if matches!(result, Err(OAuthError::InvalidClient)) {
         services.limits.charge(&counters).await?;
+        refused("invalid client credentials").await;
     }
     result
+}
+
+/// A refused client authentication, in the audit trail: who claimed to be which client,
+/// from where.
+async fn refused_client(services: &Services, client_id: &ClientId, address: &str, why: &str) {
+    crate::audit::record_in(
+        services.store.as_ref(),
+        &crate::audit::Actor::client(client_id.as_str()),
+        "client.authenticate",
+        Some(client_id.as_str()),
+        crate::audit::Context {
+            client: Some(client_id.as_str()),
+            address: Some(address),
+        },
+        Err(&why),
+        services.clock.now(),
+    )
+    .await;
 }
 
 async fn check(

@@ -13,33 +13,95 @@ use crate::services::Services;
 use crate::store::{ClientRecord, Revoked};
 use crate::token::opaque::RefreshToken;
 
+/// RFC 7009 revocation by `caller`, recorded in the audit trail when it ends something
+/// or is refused (an unknown or dead token changes nothing and is no event).
 pub async fn revoke(
     services: &Services,
     caller: &ClientRecord,
     token: &str,
 ) -> Result<(), OAuthError> {
-    let not_yours =
-        || OAuthError::UnauthorizedClient("the token was not issued to this client".into());
+    let done = revoke_token(services, caller, token).await;
+    if let Ok(Some(what)) | Err(Refused::NotYours(what)) = &done {
+        let outcome = match &done {
+            Ok(_) => Ok(()),
+            Err(_) => Err("the token was not issued to this client"),
+        };
+        crate::audit::record_in(
+            services.store.as_ref(),
+            &crate::audit::Actor::client(caller.id.as_str()),
+            "token.revoke",
+            Some(what),
+            crate::audit::Context {
+                client: Some(caller.id.as_str()),
+                address: None,
+            },
+            outcome.as_ref().map(|_| ()),
+            services.clock.now(),
+        )
+        .await;
+    }
+    match done {
+        Ok(_) => Ok(()),
+        Err(Refused::NotYours(_)) => Err(OAuthError::UnauthorizedClient(
+            "the token was not issued to this client".into(),
+        )),
+        Err(Refused::Failed(e)) => Err(e),
+    }
+}
+
+enum Refused {
+    /// Another client's token: what it was.
+    NotYours(String),
+    Failed(OAuthError),
+}
+
+impl From<OAuthError> for Refused {
+    fn from(e: OAuthError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<crate::store::StoreError> for Refused {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<crate::services::Unavailable> for Refused {
+    fn from(e: crate::services::Unavailable) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Revokes what `token` is, if it is live and `caller`'s: `Some` naming what ended.
+async fn revoke_token(
+    services: &Services,
+    caller: &ClientRecord,
+    token: &str,
+) -> Result<Option<String>, Refused> {
     if let Ok(refresh) = RefreshToken::parse(token) {
         let Some(record) = services.store.refresh_token(&refresh.hash()).await? else {
-            return Ok(());
+            return Ok(None);
         };
+        let what = format!("refresh family {}", record.grant.id);
         if record.grant.client_id != caller.id {
-            return Err(not_yours());
+            return Err(Refused::NotYours(what));
         }
-        return revoke_grant(services, &record.grant.id).await;
+        revoke_grant(services, &record.grant.id).await?;
+        return Ok(Some(what));
     }
     let Some(verified) = services.live_access_token(token).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let claims = &verified.claims;
+    let what = format!("access token {}", claims.jti);
     if claims.client_id != caller.id {
-        return Err(not_yours());
+        return Err(Refused::NotYours(what));
     }
     // The entry lives exactly as long as the token could: past `exp` it is dead anyway.
     let record = services.revocation(Revoked::Token(claims.jti.clone()), claims.exp);
     services.revoke(&[record]).await?;
-    Ok(())
+    Ok(Some(what))
 }
 
 /// Revokes a grant everywhere: its family in the store first (no more refreshes), then

@@ -9,6 +9,12 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::both_backends;
 use crate::helpers::{Backend, Served, sigil, spawn_app_with, spawn_from_env};
 
+/// What the rounds here keep: a minute of revocation skew, an hour of security events.
+const KEEP: sigil::housekeeping::Keep = sigil::housekeeping::Keep {
+    skew: 60,
+    audit: 3600,
+};
+
 async fn expired_rows_are_purged_by_one_instance(backend: Backend) {
     let a = spawn_app_with(backend, |env| {
         env.push(("SIGIL_REFRESH_TOKEN_TTL".into(), "100".into()));
@@ -35,9 +41,27 @@ async fn expired_rows_are_purged_by_one_instance(backend: Backend) {
     }
     let interval = Duration::from_secs(600);
     let now = a.now();
+    // The flow's security events are two hours old now; one of this moment is not.
+    let fresh_event = sigil::store::AuditEvent {
+        id: "fresh".into(),
+        at: now,
+        actor: "cli".into(),
+        action: "test.fresh".into(),
+        subject: None,
+        outcome: "ok".into(),
+        detail: None,
+        client: None,
+        address: None,
+    };
+    a.services.store.record_audit(&fresh_event).await.unwrap();
+    let events = |app: &crate::helpers::TestApp| {
+        let store = app.services.store.clone();
+        async move { store.audit_events(0, None, 1000).await.unwrap() }
+    };
+    assert!(events(&a).await.len() > 1, "the flow left events");
     let (ra, rb) = tokio::join!(
-        sigil::housekeeping::round(a.services.store.as_ref(), now, interval, 60),
-        sigil::housekeeping::round(b.services.store.as_ref(), now, interval, 60),
+        sigil::housekeeping::round(a.services.store.as_ref(), now, interval, KEEP),
+        sigil::housekeeping::round(b.services.store.as_ref(), now, interval, KEEP),
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert!(
@@ -60,8 +84,13 @@ async fn expired_rows_are_purged_by_one_instance(backend: Backend) {
             .is_empty(),
         "expired revocations go"
     );
+    assert_eq!(
+        events(&a).await,
+        vec![fresh_event],
+        "events past the retention go, in batches; newer ones stay"
+    );
     // The next round is not due yet.
-    let again = sigil::housekeeping::round(a.services.store.as_ref(), now + 1, interval, 60)
+    let again = sigil::housekeeping::round(a.services.store.as_ref(), now + 1, interval, KEEP)
         .await
         .unwrap();
     assert!(again.is_none());

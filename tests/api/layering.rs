@@ -47,7 +47,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "http",
         &[
             "oauth", "oidc", "services", "token", "store", "config", "branding", "metrics",
-            "crypto", "domain", "clock",
+            "audit", "crypto", "domain", "clock",
         ],
     ),
     (
@@ -56,6 +56,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "limits",
             "login",
             "metrics",
+            "audit",
             "services",
             "keys",
             "revocation",

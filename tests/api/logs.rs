@@ -170,6 +170,7 @@ async fn a_full_flow_leaves_no_secret_in_the_logs(backend: Backend) {
     let lines = served.stderr();
     assert!(lines.len() > 10, "the flow was logged: {lines:#?}");
     let mut with_request_id = 0;
+    let mut issued = Vec::new();
     for line in &lines {
         let parsed: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
@@ -179,6 +180,9 @@ async fn a_full_flow_leaves_no_secret_in_the_logs(backend: Backend) {
         );
         if parsed["span"]["id"].is_string() {
             with_request_id += 1;
+        }
+        if parsed["target"] == "audit" && parsed["fields"]["event"] == "token.issued" {
+            issued.push(parsed["fields"].clone());
         }
         for secret in &secrets {
             assert!(
@@ -190,6 +194,21 @@ async fn a_full_flow_leaves_no_secret_in_the_logs(backend: Backend) {
     assert!(
         with_request_id > 5,
         "request lines carry their id: {lines:#?}"
+    );
+    // Each token issued is one line of the audit stream: for whom, never the token.
+    let grants: Vec<&str> = issued
+        .iter()
+        .map(|f| f["grant_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        grants,
+        ["authorization_code", "refresh_token"],
+        "{issued:#?}"
+    );
+    assert!(
+        issued
+            .iter()
+            .all(|f| f["client_id"] == id.as_str() && f["address"] == "127.0.0.1")
     );
 }
 

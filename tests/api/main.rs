@@ -10,6 +10,7 @@ mod helpers;
 
 mod account_changes;
 mod attacks;
+mod audit_trail;
 mod authorize;
 mod bad_input;
 mod cli;

@@ -247,15 +247,18 @@ pub enum Purge {
     /// Grants with no refresh token left and no live access token.
     Grants,
     Revocations,
+    /// Security events older than the retention.
+    AuditEvents,
 }
 
 impl Purge {
-    pub const ALL: [Purge; 5] = [
+    pub const ALL: [Purge; 6] = [
         Self::Codes,
         Self::Sessions,
         Self::RefreshTokens,
         Self::Grants,
         Self::Revocations,
+        Self::AuditEvents,
     ];
 }
 
@@ -273,10 +276,12 @@ pub trait HousekeepingStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
-    /// Events at or after `since`, oldest first, at most `limit`.
+    /// Events at or after `since`, oldest first, at most `limit`; only those of `kind`
+    /// (an action such as `login`, or a prefix of dotted ones such as `keys`) when given.
     async fn audit_events(
         &self,
         since: UnixTime,
+        kind: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError>;
 }

@@ -246,6 +246,10 @@ pub struct AuditEvent {
     /// `ok`, or why not.
     pub outcome: String,
     pub detail: Option<String>,
+    /// The client the event concerns, when there is one.
+    pub client: Option<String>,
+    /// The address the request came from, when a request caused it.
+    pub address: Option<String>,
 }
 
 /// What a revocation names.

@@ -336,6 +336,8 @@ pub struct AuditRow {
     pub subject: Option<String>,
     pub outcome: String,
     pub detail: Option<String>,
+    pub client_id: Option<String>,
+    pub address: Option<String>,
 }
 
 impl TryFrom<AuditRow> for AuditEvent {
@@ -349,6 +351,8 @@ impl TryFrom<AuditRow> for AuditEvent {
             subject: r.subject,
             outcome: r.outcome,
             detail: r.detail,
+            client: r.client_id,
+            address: r.address,
         })
     }
 }

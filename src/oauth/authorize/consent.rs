@@ -49,6 +49,23 @@ pub async fn decide(
     let Some((user, auth_time)) = login::current_user(services, session_cookie).await? else {
         return Ok(Decided::SignInAgain);
     };
+    crate::audit::record_in(
+        services.store.as_ref(),
+        &crate::audit::Actor::person(),
+        if allow {
+            "consent.grant"
+        } else {
+            "consent.deny"
+        },
+        Some(user.username.as_str()),
+        crate::audit::Context {
+            client: Some(request.client.id.as_str()),
+            address: None,
+        },
+        Ok::<(), &&str>(()),
+        services.clock.now(),
+    )
+    .await;
     if !allow {
         let denied = OAuthError::AccessDenied("the person did not allow it".into());
         return Ok(Decided::Deliver(

@@ -262,14 +262,37 @@ pub async fn sign_in(
         LoginError::Limited(wait) => SignInError::Limited(wait),
         other => SignInError::Failed(other.into()),
     };
-    let user = login::authenticate(
+    let authenticated = login::authenticate(
         services,
         attempt.username,
         attempt.password,
         attempt.address,
     )
-    .await
-    .map_err(failed)?;
+    .await;
+    let outcome = match &authenticated {
+        Ok(_) => Some(Ok(())),
+        Err(LoginError::InvalidCredentials) => Some(Err("invalid credentials")),
+        Err(LoginError::Limited(_)) => Some(Err("too many failed attempts: locked out")),
+        // A dependency that failed: the store may not take the event either, and the
+        // person is told to try again; nothing was decided about them.
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        crate::audit::record_in(
+            services.store.as_ref(),
+            &crate::audit::Actor::person(),
+            "login",
+            Some(attempt.username),
+            crate::audit::Context {
+                client: Some(request.client.id.as_str()),
+                address: Some(attempt.address),
+            },
+            outcome.as_ref().map(|_| ()),
+            services.clock.now(),
+        )
+        .await;
+    }
+    let user = authenticated.map_err(failed)?;
     let session = login::start_session(services, &user, attempt.session_cookie)
         .await
         .map_err(failed)?;

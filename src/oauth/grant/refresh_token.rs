@@ -17,13 +17,30 @@
 //! coming after the winner's answer, is a replay, as invariant 6 wants.
 
 use super::{TokenResponse, issue};
-use crate::domain::Scope;
+use crate::domain::{GrantId, Scope};
 use crate::oauth::OAuthError;
 use crate::oauth::revoke::revoke_grant;
 use crate::services::Services;
 use crate::services::released;
 use crate::store::{ClientRecord, GrantRecord, Redemption};
 use crate::token::opaque::RefreshToken;
+
+/// A spent refresh token presented again, in the audit trail: its family is revoked.
+async fn reuse_detected(services: &Services, client: &ClientRecord, grant: &GrantId) {
+    crate::audit::record_in(
+        services.store.as_ref(),
+        &crate::audit::Actor::client(client.id.as_str()),
+        "refresh.reuse",
+        Some(grant.as_str()),
+        crate::audit::Context {
+            client: Some(client.id.as_str()),
+            address: None,
+        },
+        Err(&"a spent refresh token was presented again: its family is revoked"),
+        services.clock.now(),
+    )
+    .await;
+}
 
 pub async fn exchange(
     services: &Services,
@@ -63,6 +80,7 @@ pub async fn exchange(
         (Some(_), _) => {
             tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
                 "rotated refresh token reused; revoking its family");
+            reuse_detected(services, client, &record.grant.id).await;
             revoke_grant(services, &record.grant.id).await?;
             return Err(invalid("refresh token already used"));
         }
@@ -101,6 +119,7 @@ pub async fn exchange(
             // Used concurrently; or, for a retry, its successor was used meanwhile.
             tracing::warn!(grant_id = %record.grant.id, retry = retried.is_some(),
                 "refresh token used twice; revoking its family");
+            reuse_detected(services, client, &record.grant.id).await;
             revoke_grant(services, &record.grant.id).await?;
             return Err(invalid("refresh token already used"));
         }

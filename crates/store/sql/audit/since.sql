@@ -1,4 +1,4 @@
-SELECT id, at, actor, action, subject, outcome, detail
+SELECT id, at, actor, action, subject, outcome, detail, client_id, address
 FROM audit_events
 WHERE at >= $1
 ORDER BY at, id

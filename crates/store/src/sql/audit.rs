@@ -17,6 +17,8 @@ macro_rules! __impl_sql_audit {
                     e.subject.as_deref(),
                     e.outcome.as_str(),
                     e.detail.as_deref(),
+                    e.client.as_deref(),
+                    e.address.as_deref(),
                 )
                 .execute(&self.pool)
                 .await?;
@@ -26,18 +28,41 @@ macro_rules! __impl_sql_audit {
             async fn audit_events(
                 &self,
                 since: UnixTime,
+                kind: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<AuditEvent>, StoreError> {
-                rows::all(
-                    sqlx::query_file_as!(
-                        rows::AuditRow,
-                        "../store/sql/audit/since.sql",
-                        since,
-                        limit,
-                    )
-                    .fetch_all(&self.pool)
-                    .await?,
-                )
+                let found = match kind {
+                    None => {
+                        sqlx::query_file_as!(
+                            rows::AuditRow,
+                            "../store/sql/audit/since.sql",
+                            since,
+                            limit,
+                        )
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    Some(kind) => {
+                        // `_` and `%` are LIKE's; action names are letters, digits and
+                        // dots, so a kind holding either matches nothing by prefix.
+                        let prefix = if kind.contains(['_', '%']) {
+                            String::new()
+                        } else {
+                            format!("{kind}.%")
+                        };
+                        sqlx::query_file_as!(
+                            rows::AuditRow,
+                            "../store/sql/audit/since_of_type.sql",
+                            since,
+                            kind,
+                            prefix,
+                            limit,
+                        )
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                };
+                rows::all(found)
             }
         }
     };

@@ -66,6 +66,15 @@ macro_rules! __impl_sql_housekeeping {
                         .execute(&self.pool)
                         .await?
                     }
+                    Purge::AuditEvents => {
+                        sqlx::query_file!(
+                            "../store/sql/housekeeping/purge_audit_events.sql",
+                            before,
+                            limit,
+                        )
+                        .execute(&self.pool)
+                        .await?
+                    }
                 };
                 Ok(done.rows_affected())
             }
