@@ -48,6 +48,7 @@ pub mod redis_client;
 pub mod revocation;
 pub mod services;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 
 pub use sigil_domain as domain;

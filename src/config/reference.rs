@@ -231,6 +231,12 @@ pub const SETTINGS: &[Setting] = &[
         default: "`text`",
         meaning: "`json`: one JSON object a line on stderr, each request's lines carrying its id",
     },
+    Setting {
+        env: "SIGIL_OTLP_ENDPOINT",
+        in_file: false,
+        default: "unset: no export",
+        meaning: "an OpenTelemetry collector (`http://collector:4318`): every span, each request's with its id, method, path and status, over OTLP/HTTP JSON",
+    },
 ];
 
 impl Setting {

@@ -118,10 +118,17 @@ pub async fn request_span(
         .map(|s| s.config.trusted_proxies.as_slice())
         .unwrap_or_default();
     let id = request_id::request_id(req.peer_addr(), req.headers(), proxies);
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %req.path(),
+        status = tracing::field::Empty,
+    );
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
+    span.record("status", status);
     crate::metrics::get().http_request(
         route_label(&res),
         method_label(res.request().method()),

@@ -239,3 +239,105 @@ async fn request_ids_are_echoed_and_taken_only_from_trusted_proxies() {
         assert_ne!(other, id, "each request its own id");
     }
 }
+
+/// A collector of the test's own: takes OTLP/HTTP posts and keeps (path, body).
+async fn otlp_receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, Value)>,
+) {
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut stream = tokio::io::BufReader::new(stream);
+                loop {
+                    let mut request_line = String::new();
+                    if stream.read_line(&mut request_line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = request_line.split(' ').nth(1).unwrap_or("").to_owned();
+                    let mut length = 0;
+                    loop {
+                        let mut header = String::new();
+                        stream.read_line(&mut header).await.unwrap();
+                        if header == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    stream.read_exact(&mut body).await.unwrap();
+                    let _ = tx.send((path, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+                    let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+                    stream.get_mut().write_all(answer.as_bytes()).await.unwrap();
+                }
+            });
+        }
+    });
+    (address, rx)
+}
+
+/// Spans reach an OpenTelemetry collector: each request's, named by its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_are_exported_to_an_otlp_collector() {
+    let (collector, mut received) = otlp_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = test_env(Backend::Sqlite, dir.path()).await;
+    env.push(("SIGIL_OTLP_ENDPOINT".into(), collector));
+    assert!(sigil(&env, &["migrate"], None).status.success());
+    let mut served = Served::start(&env).await;
+    let res = browser().get(served.url("/healthz")).send().await.unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let refused = browser()
+        .post(served.url("/token"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    // At exit, what is still batched is sent.
+    served.terminate();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(12);
+    while served.child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "no exit");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut spans = Vec::new();
+    while let Ok((path, body)) = received.try_recv() {
+        assert_eq!(path, "/v1/traces");
+        for resource in body["resourceSpans"].as_array().unwrap() {
+            for scope in resource["scopeSpans"].as_array().unwrap() {
+                spans.extend(scope["spans"].as_array().unwrap().iter().cloned());
+            }
+        }
+    }
+    let attribute = |span: &Value, key: &str| -> Option<String> {
+        span["attributes"]
+            .as_array()?
+            .iter()
+            .find(|a| a["key"] == key)
+            .and_then(|a| a["value"].as_object()?.values().next().cloned())
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    };
+    let ours = spans
+        .iter()
+        .find(|s| s["name"] == "request" && attribute(s, "id").as_deref() == Some(id.as_str()))
+        .unwrap_or_else(|| panic!("no span for request {id}: {spans:#?}"));
+    assert_eq!(attribute(ours, "path").as_deref(), Some("/healthz"));
+    assert_eq!(attribute(ours, "status").as_deref(), Some("200"));
+    assert!(
+        spans
+            .iter()
+            .any(|s| attribute(s, "path").as_deref() == Some("/token")
+                && attribute(s, "status").as_deref() == Some("401")),
+        "{spans:#?}"
+    );
+}
