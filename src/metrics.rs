@@ -39,6 +39,7 @@ pub struct Metrics {
     hash_wait: Histogram,
     dependency_errors: Family<Labels<2>, Counter>,
     store_connections: Family<Labels<1>, Gauge>,
+    dependency_up: Family<Labels<1>, Gauge>,
     signing_keys: Family<Labels<2>, Gauge>,
 }
 
@@ -89,6 +90,7 @@ impl Metrics {
             hash_wait: latency_histogram(),
             dependency_errors: Family::default(),
             store_connections: Family::default(),
+            dependency_up: Family::default(),
             signing_keys: Family::default(),
             registry: Registry::default(),
             families: Vec::new(),
@@ -147,6 +149,11 @@ impl Metrics {
             "store_connections",
             "Store pool connections by state (idle, in_use)",
             m.store_connections.clone(),
+        );
+        r.register(
+            "dependency_up",
+            "1 when the store or the revocation list (Redis) answered the scrape's ping",
+            m.dependency_up.clone(),
         );
         r.register(
             "signing_key_active",
@@ -245,6 +252,13 @@ impl Metrics {
                 .get_or_create(&[("state", Cow::Borrowed(state))])
                 .set(i64::from(n));
         }
+    }
+
+    /// Whether `dependency` (store, revocation) answers now.
+    pub fn set_dependency_up(&self, dependency: &'static str, up: bool) {
+        self.dependency_up
+            .get_or_create(&[("dependency", Cow::Borrowed(dependency))])
+            .set(i64::from(up));
     }
 
     /// The signing keys now: `(alg, kid)` of each active key.

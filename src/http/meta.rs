@@ -42,6 +42,15 @@ pub async fn metrics(services: web::Data<Services>) -> HttpResponse {
     let metrics = crate::metrics::get();
     let pool = services.store.pool_use();
     metrics.set_store_connections(pool.idle, pool.in_use);
+    // A dependency that does not answer within a second is down, as far as a scrape
+    // (which must not hang on it) can tell.
+    let second = std::time::Duration::from_secs(1);
+    let (store, revocation) = tokio::join!(
+        tokio::time::timeout(second, services.store.ping()),
+        tokio::time::timeout(second, services.revocation.ping())
+    );
+    metrics.set_dependency_up("store", matches!(store, Ok(Ok(()))));
+    metrics.set_dependency_up("revocation", matches!(revocation, Ok(Ok(()))));
     let keys = services.keys.last();
     metrics.set_signing_keys(keys.signers().map(|k| {
         (

@@ -150,6 +150,12 @@ async fn a_scrape_counts_what_happened(backend: Backend) {
         1.0
     );
     assert!(after.value("sigil_store_connections", &[("state", "idle")]) >= 1.0);
+    for dependency in ["store", "revocation"] {
+        assert_eq!(
+            after.value("sigil_dependency_up", &[("dependency", dependency)]),
+            1.0
+        );
+    }
 }
 
 async fn an_admin_listener_keeps_metrics_off_the_public_one(backend: Backend) {
