@@ -72,6 +72,23 @@ pub async fn authenticate(
     let result = check_password(services, name.ok(), password).await;
     if matches!(result, Err(LoginError::InvalidCredentials)) {
         services.limits.charge(&counters).await?;
+        // The failure that reached a limit is the lockout, recorded once; the attempts
+        // refused while it lasts cost no store write (a flood of them must stay cheap).
+        if let Verdict::Limited(_) = services.limits.check(&counters).await? {
+            crate::audit::record_in(
+                services.store.as_ref(),
+                &crate::audit::Actor::person(),
+                "login.lockout",
+                Some(&account),
+                crate::audit::Context {
+                    client: None,
+                    address: Some(address),
+                },
+                Err(&"too many failed logins: locked out"),
+                services.clock.now(),
+            )
+            .await;
+        }
     }
     result
 }

@@ -115,27 +115,42 @@ pub async fn authenticate(
         Presented::Public { client_id } => (client_id, None),
     };
     let counters = services.config.limits.client(client_id.as_str(), address);
-    let refused = |why: &'static str| refused_client(services, client_id, address, why);
     if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
+        // No audit write here: a flood of refused attempts must stay cheap. The failure
+        // that reached the limit was recorded as the lockout.
         crate::metrics::get().rate_limited("client");
-        refused("too many failed attempts: locked out").await;
         return Err(OAuthError::TooManyAttempts(retry_after(wait)));
     }
     let result = check(services, client_id, secret).await;
     if matches!(result, Err(OAuthError::InvalidClient)) {
         services.limits.charge(&counters).await?;
-        refused("invalid client credentials").await;
+        let locked = matches!(services.limits.check(&counters).await?, Verdict::Limited(_));
+        let (action, why) = if locked {
+            (
+                "client.lockout",
+                "too many failed authentications: locked out",
+            )
+        } else {
+            ("client.authenticate", "invalid client credentials")
+        };
+        refused_client(services, client_id, address, action, why).await;
     }
     result
 }
 
 /// A refused client authentication, in the audit trail: who claimed to be which client,
 /// from where.
-async fn refused_client(services: &Services, client_id: &ClientId, address: &str, why: &str) {
+async fn refused_client(
+    services: &Services,
+    client_id: &ClientId,
+    address: &str,
+    action: &str,
+    why: &str,
+) {
     crate::audit::record_in(
         services.store.as_ref(),
         &crate::audit::Actor::client(client_id.as_str()),
-        "client.authenticate",
+        action,
         Some(client_id.as_str()),
         crate::audit::Context {
             client: Some(client_id.as_str()),

@@ -79,7 +79,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "login",
         &[
-            "limits", "metrics", "services", "token", "store", "crypto", "domain", "clock",
+            "limits", "metrics", "audit", "services", "token", "store", "crypto", "domain", "clock",
         ],
     ),
     (

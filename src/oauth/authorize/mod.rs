@@ -272,9 +272,9 @@ pub async fn sign_in(
     let outcome = match &authenticated {
         Ok(_) => Some(Ok(())),
         Err(LoginError::InvalidCredentials) => Some(Err("invalid credentials")),
-        Err(LoginError::Limited(_)) => Some(Err("too many failed attempts: locked out")),
-        // A dependency that failed: the store may not take the event either, and the
-        // person is told to try again; nothing was decided about them.
+        // Refused while locked out (the lockout itself is `login.lockout`), or a
+        // dependency that failed: nothing was decided about the person, and a flood of
+        // such attempts must cost no store write.
         Err(_) => None,
     };
     if let Some(outcome) = outcome {
