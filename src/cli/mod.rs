@@ -261,7 +261,20 @@ async fn migrate(config: Config, json: bool) -> anyhow::Result<()> {
         SchemaStatus::Current => 0,
         SchemaStatus::Behind { pending } => pending,
     };
-    store.migrate().await?;
+    let migrated = store.migrate().await;
+    // Recorded whichever way it went (a failed one may find no table to record in, which
+    // is then logged).
+    let subject = format!("{applied} migration(s)");
+    crate::audit::record(
+        store.as_ref(),
+        &crate::audit::Actor::cli(),
+        "migrate",
+        Some(&subject),
+        migrated.as_ref().map(|_| ()),
+        crate::clock::Clock::now(&crate::clock::SystemClock),
+    )
+    .await;
+    migrated?;
     print(
         json,
         serde_json::json!({ "applied": applied }),

@@ -335,6 +335,22 @@ async fn admin_commands_need_a_migrated_database(backend: Backend) {
     assert!(applied >= 1, "a fresh database takes every migration");
     let again = json_ok(&sigil(&env, &["migrate", "--json"], None));
     assert_eq!(again["applied"], 0, "nothing is left to apply");
+    // Each run is an admin action in the audit trail.
+    let trail = json_ok(&sigil(
+        &env,
+        &["audit", "list", "--type", "migrate", "--json"],
+        None,
+    ));
+    let subjects: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [format!("{applied} migration(s)").as_str(), "0 migration(s)"]
+    );
     assert_eq!(
         json_ok(&sigil(&env, &["users", "list", "--json"], None)),
         serde_json::json!([])
