@@ -5,6 +5,7 @@ use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::address::client_address;
 use super::browser::{carried, carried_request, deliver, fresh_login, person_failure};
 use super::cookies;
 use super::pages::consent_page;
@@ -79,7 +80,8 @@ pub async fn consent(
         }
     };
     let session = cookies::session(&req, &services);
-    match authorize::decide(&services, &request, session.as_deref(), allow).await {
+    let address = client_address(&req, &services.config.trusted_proxies).to_string();
+    match authorize::decide(&services, &request, session.as_deref(), allow, &address).await {
         Ok(Decided::Deliver(delivery)) => {
             deliver(&services, &delivery, vec![cookies::spent_csrf(&services)])
         }

@@ -71,15 +71,15 @@ pub async fn token(
         // store read, and the grant knows its own shape.
         let request = TokenRequest::parse(&form)?;
         seen.grant_type = Some(request.grant_type().as_str());
-        let client =
-            client_auth::authenticate(&services, &presented, &address(&req, &services)).await?;
+        let from = address(&req, &services);
+        let client = client_auth::authenticate(&services, &presented, &from).await?;
         seen.client = Some(client.id.as_str().to_owned());
-        let issued = grant::exchange(&services, &client, request).await?;
+        let issued = grant::exchange(&services, &client, request, &from).await?;
         crate::audit::issued(
             client.id.as_str(),
             seen.grant_type.unwrap_or("-"),
             &issued.scope.to_string(),
-            &address(&req, &services),
+            &from,
         );
         Ok(issued)
     }
@@ -135,10 +135,10 @@ pub async fn revoke(
     let mut seen = Seen::default();
     let result = async {
         let (form, presented) = read(&req, payload).await?;
-        let caller =
-            client_auth::authenticate(&services, &presented, &address(&req, &services)).await?;
+        let from = address(&req, &services);
+        let caller = client_auth::authenticate(&services, &presented, &from).await?;
         seen.client = Some(caller.id.as_str().to_owned());
-        Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?).await?)
+        Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?, &from).await?)
     }
     .await;
     metrics::get().revocation(seen.client(), outcome(&result, "revoked"));

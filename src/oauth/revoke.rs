@@ -19,6 +19,7 @@ pub async fn revoke(
     services: &Services,
     caller: &ClientRecord,
     token: &str,
+    address: &str,
 ) -> Result<(), OAuthError> {
     let done = revoke_token(services, caller, token).await;
     if let Ok(Some(what)) | Err(Refused::NotYours(what)) = &done {
@@ -33,7 +34,7 @@ pub async fn revoke(
             Some(what),
             crate::audit::Context {
                 client: Some(caller.id.as_str()),
-                address: None,
+                address: Some(address),
             },
             outcome.as_ref().map(|_| ()),
             services.clock.now(),

@@ -105,9 +105,13 @@ async fn security_events_are_recorded_with_client_and_address(backend: Backend) 
         (&"alice".into(), &id.into())
     );
     let reuse = find(&events, "refresh.reuse", "refused");
-    assert_eq!(reuse["client"], id);
+    assert_eq!(
+        (&reuse["client"], &reuse["address"]),
+        (&id.into(), &"127.0.0.1".into())
+    );
     let revoked = find(&events, "token.revoke", "ok");
     assert_eq!(revoked["actor"], format!("client:{id}"));
+    assert_eq!(revoked["address"], "127.0.0.1");
     assert!(
         revoked["subject"]
             .as_str()
@@ -149,11 +153,9 @@ async fn consent_decisions_are_recorded(backend: Backend) {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["consent.deny", "consent.grant"]);
-    assert!(
-        consent
-            .iter()
-            .all(|e| e["subject"] == "alice" && e["client"] == public.id.as_str())
-    );
+    assert!(consent.iter().all(|e| e["subject"] == "alice"
+        && e["client"] == public.id.as_str()
+        && e["address"] == "127.0.0.1"));
 }
 
 both_backends!(

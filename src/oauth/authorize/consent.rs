@@ -45,6 +45,7 @@ pub async fn decide(
     request: &AuthorizeRequest,
     session_cookie: Option<&str>,
     allow: bool,
+    address: &str,
 ) -> Result<Decided, OAuthError> {
     let Some((user, auth_time)) = login::current_user(services, session_cookie).await? else {
         return Ok(Decided::SignInAgain);
@@ -60,7 +61,7 @@ pub async fn decide(
         Some(user.username.as_str()),
         crate::audit::Context {
             client: Some(request.client.id.as_str()),
-            address: None,
+            address: Some(address),
         },
         Ok::<(), &&str>(()),
         services.clock.now(),

@@ -82,11 +82,13 @@ pub struct TokenResponse {
     pub scope: Scope,
 }
 
-/// Runs a token request for an authenticated client.
+/// Runs a token request for an authenticated client, from `address` (for the audit
+/// trail).
 pub async fn exchange(
     services: &Services,
     client: &ClientRecord,
     request: TokenRequest,
+    address: &str,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.may_use(request.grant_type()) {
         return Err(OAuthError::UnauthorizedClient(format!(
@@ -113,7 +115,7 @@ pub async fn exchange(
             client_credentials::exchange(services, client, scope).await
         }
         TokenRequest::RefreshToken { token, scope } => {
-            refresh_token::exchange(services, client, &token, scope).await
+            refresh_token::exchange(services, client, &token, scope, address).await
         }
     }
 }

@@ -26,7 +26,12 @@ use crate::store::{ClientRecord, GrantRecord, Redemption};
 use crate::token::opaque::RefreshToken;
 
 /// A spent refresh token presented again, in the audit trail: its family is revoked.
-async fn reuse_detected(services: &Services, client: &ClientRecord, grant: &GrantId) {
+async fn reuse_detected(
+    services: &Services,
+    client: &ClientRecord,
+    grant: &GrantId,
+    address: &str,
+) {
     crate::audit::record_in(
         services.store.as_ref(),
         &crate::audit::Actor::client(client.id.as_str()),
@@ -34,7 +39,7 @@ async fn reuse_detected(services: &Services, client: &ClientRecord, grant: &Gran
         Some(grant.as_str()),
         crate::audit::Context {
             client: Some(client.id.as_str()),
-            address: None,
+            address: Some(address),
         },
         Err(&"a spent refresh token was presented again: its family is revoked"),
         services.clock.now(),
@@ -47,6 +52,7 @@ pub async fn exchange(
     client: &ClientRecord,
     token: &RefreshToken,
     requested: Option<Scope>,
+    address: &str,
 ) -> Result<TokenResponse, OAuthError> {
     let invalid = |why: &str| OAuthError::InvalidGrant(why.into());
     let now = services.clock.now();
@@ -80,7 +86,7 @@ pub async fn exchange(
         (Some(_), _) => {
             tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
                 "rotated refresh token reused; revoking its family");
-            reuse_detected(services, client, &record.grant.id).await;
+            reuse_detected(services, client, &record.grant.id, address).await;
             revoke_grant(services, &record.grant.id).await?;
             return Err(invalid("refresh token already used"));
         }
@@ -119,7 +125,7 @@ pub async fn exchange(
             // Used concurrently; or, for a retry, its successor was used meanwhile.
             tracing::warn!(grant_id = %record.grant.id, retry = retried.is_some(),
                 "refresh token used twice; revoking its family");
-            reuse_detected(services, client, &record.grant.id).await;
+            reuse_detected(services, client, &record.grant.id, address).await;
             revoke_grant(services, &record.grant.id).await?;
             return Err(invalid("refresh token already used"));
         }
