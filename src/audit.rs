@@ -113,13 +113,14 @@ pub async fn record_in<E: std::fmt::Display>(
 
 /// A token issued: one line on the `audit` log target (JSON with `SIGIL_LOG_FORMAT=json`).
 /// The token itself never appears, only what it was issued for.
-pub fn issued(client: &str, grant_type: &str, scope: &str, address: &str) {
+/// The scope is formatted only when the `audit` target is on: this runs for every token.
+pub fn issued(client: &str, grant_type: &str, scope: &crate::domain::Scope, address: &str) {
     tracing::info!(
         target: "audit",
         event = "token.issued",
         client_id = client,
         grant_type,
-        scope,
+        scope = %scope,
         address,
         "token issued"
     );

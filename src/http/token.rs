@@ -78,7 +78,7 @@ pub async fn token(
         crate::audit::issued(
             client.id.as_str(),
             seen.grant_type.unwrap_or("-"),
-            &issued.scope.to_string(),
+            &issued.scope,
             &from,
         );
         Ok(issued)

@@ -47,6 +47,20 @@ impl From<CryptoError> for LoginError {
 /// Checks a username and password from `address`. Exactly one argon2 verification runs
 /// per call, whatever the outcome, unless the caller is over a guessing limit: then none
 /// runs at all.
+/// The account a login attempt is about, as the guessing limits count it and the audit
+/// trail names it: the name as the account would have it, existing or not; a name that
+/// does not parse, as typed, bounded to 256 characters and lower-cased.
+pub fn account_key(username: &str) -> String {
+    match Username::parse(username) {
+        Ok(n) => n.as_str().to_owned(),
+        Err(_) => username
+            .chars()
+            .take(256)
+            .collect::<String>()
+            .to_lowercase(),
+    }
+}
+
 pub async fn authenticate(
     services: &Services,
     username: &str,
@@ -54,16 +68,7 @@ pub async fn authenticate(
     address: &str,
 ) -> Result<UserRecord, LoginError> {
     let name = Username::parse(username);
-    // Counted by the name as the account would have it, existing or not; a name that
-    // does not parse is counted as typed (bounded), like any other.
-    let account = match &name {
-        Ok(n) => n.as_str().to_owned(),
-        Err(_) => username
-            .chars()
-            .take(256)
-            .collect::<String>()
-            .to_lowercase(),
-    };
+    let account = account_key(username);
     let counters = services.config.limits.login(&account, address);
     if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
         crate::metrics::get().rate_limited("login");

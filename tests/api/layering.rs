@@ -108,7 +108,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "events", "audit", "token", "store", "config", "crypto", "domain", "clock",
         ],
     ),
-    ("audit", &["store", "crypto", "clock"]),
+    ("audit", &["store", "crypto", "domain", "clock"]),
     ("housekeeping", &["store", "clock"]),
     ("limits", &["events", "redis_client", "crypto", "domain"]),
     ("events", &["redis_client"]),

@@ -278,11 +278,13 @@ pub async fn sign_in(
         Err(_) => None,
     };
     if let Some(outcome) = outcome {
+        // Bounded: whatever was typed as a username lands in the trail.
+        let account = login::account_key(attempt.username);
         crate::audit::record_in(
             services.store.as_ref(),
             &crate::audit::Actor::person(),
             "login",
-            Some(attempt.username),
+            Some(&account),
             crate::audit::Context {
                 client: Some(request.client.id.as_str()),
                 address: Some(attempt.address),

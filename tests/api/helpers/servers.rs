@@ -260,7 +260,7 @@ pub async fn block_database(app: &super::TestApp, blocked: bool) {
 }
 
 /// A port nothing listens on now.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
