@@ -7,6 +7,12 @@
 //!   receives every span (each request's, with its id, method, path and status) over
 //!   OTLP/HTTP as JSON, in batches from a thread of its own, so a slow or absent
 //!   collector never holds up a request. Spans still in the batch are sent at exit.
+//!
+//! Lines are formatted on the thread that logs them and written by a thread of their
+//! own, in batches: under load a request pays for formatting its line, not for a write
+//! to a pipe (journald's, a container runtime's) that may be slow or full. Nothing is
+//! dropped: when the writer falls a whole queue behind, logging waits for it, as a
+//! direct write would. The lines still queued are written at exit.
 
 use std::io::IsTerminal as _;
 
@@ -18,19 +24,27 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// Keeps the span exporter alive; [`Telemetry::shutdown`] sends what is still batched.
+/// Lines waiting for the writer thread before logging waits for it: a quarter of a
+/// second of one line per token at full issuance speed. The queue's slots are allocated
+/// up front (32 bytes each), so a longer one would cost idle memory for nothing.
+const QUEUED_LINES: usize = 8 * 1024;
+
+/// Keeps the span exporter and the log writer alive; [`Telemetry::shutdown`] sends what
+/// is still batched.
 pub struct Telemetry {
     spans: Option<SdkTracerProvider>,
+    lines: tracing_appender::non_blocking::WorkerGuard,
 }
 
 impl Telemetry {
-    /// Sends the spans still waiting; call once, at exit.
+    /// Sends the spans and writes the lines still waiting; call once, at exit.
     pub fn shutdown(self) {
         if let Some(provider) = self.spans
             && let Err(e) = provider.shutdown()
         {
             eprintln!("warning: spans not all exported: {e}");
         }
+        drop(self.lines);
     }
 }
 
@@ -59,17 +73,24 @@ pub fn init(
     let otel = spans
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("sigil")));
+    // The writer thread flushes whenever it has emptied its queue, so a line waits in
+    // the buffer only while more lines are on their way behind it.
+    let (writer, lines) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(QUEUED_LINES)
+        .thread_name("sigil-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let text = (!json).then(|| {
         tracing_subscriber::fmt::layer()
             .with_ansi(std::io::stderr().is_terminal())
-            .with_writer(std::io::stderr)
+            .with_writer(writer.clone())
     });
     let json = json.then(|| {
         tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(true)
             .with_span_list(false)
-            .with_writer(std::io::stderr)
+            .with_writer(writer)
     });
     tracing_subscriber::registry()
         .with(filter)
@@ -78,7 +99,7 @@ pub fn init(
         .with(otel)
         .try_init()
         .map_err(|e| format!("logging: {e}"))?;
-    Ok(Telemetry { spans })
+    Ok(Telemetry { spans, lines })
 }
 
 fn exporter(endpoint: &str) -> Result<SdkTracerProvider, String> {
