@@ -118,10 +118,10 @@ pub const SETTINGS: &[Setting] = &[
     ),
     s(
         "SIGIL_ARGON2_MEMORY_KIB",
-        "19456",
+        "12288",
         "argon2id memory (OWASP)",
     ),
-    s("SIGIL_ARGON2_ITERATIONS", "2", "argon2id passes (OWASP)"),
+    s("SIGIL_ARGON2_ITERATIONS", "3", "argon2id passes (OWASP)"),
     s("SIGIL_ARGON2_PARALLELISM", "1", "argon2id lanes (OWASP)"),
     s(
         "SIGIL_LOGIN_CONCURRENCY",

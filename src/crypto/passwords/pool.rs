@@ -32,7 +32,7 @@ use crate::crypto::CryptoError;
 const RESERVE_BLOCKS: usize = 33 * 1024;
 
 /// How long the workers stay without a job before they free their buffers. Long enough
-/// that a steady trickle of logins reuses them (mapping 19 MiB afresh costs a few ms of
+/// that a steady trickle of logins reuses them (mapping a buffer afresh costs a few ms of
 /// page faults), short enough that memory comes back soon after a flood.
 pub const RELEASE_AFTER: Duration = Duration::from_secs(3);
 
