@@ -5,6 +5,8 @@
 //! 128 characters of letters, digits and `-_.:`, nothing a log reader could misread.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_web::http::header::HeaderMap;
 use ipnet::IpNet;
@@ -30,7 +32,17 @@ pub fn request_id(peer: Option<SocketAddr>, headers: &HeaderMap, proxies: &[IpNe
     {
         return id.to_owned();
     }
-    crate::crypto::random_id().unwrap_or_else(|_| "-".into())
+    fresh()
+}
+
+/// A fresh id: this process's random prefix and a count. Unique across instances
+/// without a call for randomness on every request (ids need not be secret, only
+/// distinct), and ordered within one process.
+fn fresh() -> String {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| crate::crypto::random_id().unwrap_or_else(|_| "-".into()));
+    format!("{prefix}-{:x}", COUNT.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]
@@ -62,6 +74,15 @@ mod tests {
             "lb-42"
         );
         assert_ne!(request_id(None, &with_id("lb-42"), &proxies), "lb-42");
+        let (first, second) = (
+            request_id(None, &HeaderMap::new(), &proxies),
+            request_id(None, &HeaderMap::new(), &proxies),
+        );
+        assert_ne!(first, second, "each request its own id");
+        assert!(
+            acceptable(&first) && acceptable(&second),
+            "{first} {second}"
+        );
         for bad in ["", "a b", "id\"x", "x".repeat(129).as_str(), "é"] {
             let id = request_id(Some(proxy), &with_id(bad), &proxies);
             assert_ne!(id, bad, "{bad:?}");
