@@ -52,6 +52,16 @@ pub struct Context<'a> {
     pub address: Option<&'a str>,
 }
 
+impl<'a> Context<'a> {
+    /// A request's: the client it came for (when known) and the caller's address.
+    pub fn request(client: Option<&'a str>, address: &'a str) -> Self {
+        Self {
+            client,
+            address: Some(address),
+        }
+    }
+}
+
 /// Records that `actor` did `action` to `subject` at `now`, with `outcome`.
 pub async fn record<E: std::fmt::Display>(
     store: &dyn AuditStore,

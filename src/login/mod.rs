@@ -80,19 +80,15 @@ pub async fn authenticate(
         // The failure that reached a limit is the lockout, recorded once; the attempts
         // refused while it lasts cost no store write (a flood of them must stay cheap).
         if let Verdict::Limited(_) = services.limits.check(&counters).await? {
-            crate::audit::record_in(
-                services.store.as_ref(),
-                &crate::audit::Actor::person(),
-                "login.lockout",
-                Some(&account),
-                crate::audit::Context {
-                    client: None,
-                    address: Some(address),
-                },
-                Err(&"too many failed logins: locked out"),
-                services.clock.now(),
-            )
-            .await;
+            services
+                .audit(
+                    &crate::audit::Actor::person(),
+                    "login.lockout",
+                    Some(&account),
+                    crate::audit::Context::request(None, address),
+                    Err(&"too many failed logins: locked out"),
+                )
+                .await;
         }
     }
     result

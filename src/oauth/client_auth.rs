@@ -147,19 +147,15 @@ async fn refused_client(
     action: &str,
     why: &str,
 ) {
-    crate::audit::record_in(
-        services.store.as_ref(),
-        &crate::audit::Actor::client(client_id.as_str()),
-        action,
-        Some(client_id.as_str()),
-        crate::audit::Context {
-            client: Some(client_id.as_str()),
-            address: Some(address),
-        },
-        Err(&why),
-        services.clock.now(),
-    )
-    .await;
+    services
+        .audit(
+            &crate::audit::Actor::client(client_id.as_str()),
+            action,
+            Some(client_id.as_str()),
+            crate::audit::Context::request(Some(client_id.as_str()), address),
+            Err(&why),
+        )
+        .await;
 }
 
 async fn check(

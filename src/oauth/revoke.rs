@@ -13,6 +13,8 @@ use crate::services::Services;
 use crate::store::{ClientRecord, Revoked};
 use crate::token::opaque::RefreshToken;
 
+const NOT_YOURS: &str = "the token was not issued to this client";
+
 /// RFC 7009 revocation by `caller`, recorded in the audit trail when it ends something
 /// or is refused (an unknown or dead token changes nothing and is no event).
 pub async fn revoke(
@@ -25,27 +27,21 @@ pub async fn revoke(
     if let Ok(Some(what)) | Err(Refused::NotYours(what)) = &done {
         let outcome = match &done {
             Ok(_) => Ok(()),
-            Err(_) => Err("the token was not issued to this client"),
+            Err(_) => Err(NOT_YOURS),
         };
-        crate::audit::record_in(
-            services.store.as_ref(),
-            &crate::audit::Actor::client(caller.id.as_str()),
-            "token.revoke",
-            Some(what),
-            crate::audit::Context {
-                client: Some(caller.id.as_str()),
-                address: Some(address),
-            },
-            outcome.as_ref().map(|_| ()),
-            services.clock.now(),
-        )
-        .await;
+        services
+            .audit(
+                &crate::audit::Actor::client(caller.id.as_str()),
+                "token.revoke",
+                Some(what),
+                crate::audit::Context::request(Some(caller.id.as_str()), address),
+                outcome.as_ref().map(|_| ()),
+            )
+            .await;
     }
     match done {
         Ok(_) => Ok(()),
-        Err(Refused::NotYours(_)) => Err(OAuthError::UnauthorizedClient(
-            "the token was not issued to this client".into(),
-        )),
+        Err(Refused::NotYours(_)) => Err(OAuthError::UnauthorizedClient(NOT_YOURS.into())),
         Err(Refused::Failed(e)) => Err(e),
     }
 }

@@ -71,6 +71,28 @@ impl From<crate::revocation::RevokeError> for Unavailable {
 }
 
 impl Services {
+    /// Records a security event a request caused, in the store's audit trail and at
+    /// this instance's clock (see [`crate::audit::record_in`]).
+    pub async fn audit<E: std::fmt::Display>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: Option<&str>,
+        context: crate::audit::Context<'_>,
+        outcome: Result<(), &E>,
+    ) {
+        crate::audit::record_in(
+            self.store.as_ref(),
+            actor,
+            action,
+            subject,
+            context,
+            outcome,
+            self.clock.now(),
+        )
+        .await;
+    }
+
     /// The one check of an access token, behind /introspect, /userinfo and /revoke: its
     /// signature and claims (a JWT of ours, for us, unexpired, under a key still
     /// published), then the revocation list (which names revoked keys too). `None` for anything not live. An error when

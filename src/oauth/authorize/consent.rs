@@ -50,23 +50,20 @@ pub async fn decide(
     let Some((user, auth_time)) = login::current_user(services, session_cookie).await? else {
         return Ok(Decided::SignInAgain);
     };
-    crate::audit::record_in(
-        services.store.as_ref(),
-        &crate::audit::Actor::person(),
-        if allow {
-            "consent.grant"
-        } else {
-            "consent.deny"
-        },
-        Some(user.username.as_str()),
-        crate::audit::Context {
-            client: Some(request.client.id.as_str()),
-            address: Some(address),
-        },
-        Ok::<(), &&str>(()),
-        services.clock.now(),
-    )
-    .await;
+    let action = if allow {
+        "consent.grant"
+    } else {
+        "consent.deny"
+    };
+    services
+        .audit(
+            &crate::audit::Actor::person(),
+            action,
+            Some(user.username.as_str()),
+            crate::audit::Context::request(Some(request.client.id.as_str()), address),
+            Ok::<(), &&str>(()),
+        )
+        .await;
     if !allow {
         let denied = OAuthError::AccessDenied("the person did not allow it".into());
         return Ok(Decided::Deliver(

@@ -280,19 +280,15 @@ pub async fn sign_in(
     if let Some(outcome) = outcome {
         // Bounded: whatever was typed as a username lands in the trail.
         let account = login::account_key(attempt.username);
-        crate::audit::record_in(
-            services.store.as_ref(),
-            &crate::audit::Actor::person(),
-            "login",
-            Some(&account),
-            crate::audit::Context {
-                client: Some(request.client.id.as_str()),
-                address: Some(attempt.address),
-            },
-            outcome.as_ref().map(|_| ()),
-            services.clock.now(),
-        )
-        .await;
+        services
+            .audit(
+                &crate::audit::Actor::person(),
+                "login",
+                Some(&account),
+                crate::audit::Context::request(Some(request.client.id.as_str()), attempt.address),
+                outcome.as_ref().map(|_| ()),
+            )
+            .await;
     }
     let user = authenticated.map_err(failed)?;
     let session = login::start_session(services, &user, attempt.session_cookie)

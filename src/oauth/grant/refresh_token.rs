@@ -32,19 +32,15 @@ async fn reuse_detected(
     grant: &GrantId,
     address: &str,
 ) {
-    crate::audit::record_in(
-        services.store.as_ref(),
-        &crate::audit::Actor::client(client.id.as_str()),
-        "refresh.reuse",
-        Some(grant.as_str()),
-        crate::audit::Context {
-            client: Some(client.id.as_str()),
-            address: Some(address),
-        },
-        Err(&"a spent refresh token was presented again: its family is revoked"),
-        services.clock.now(),
-    )
-    .await;
+    services
+        .audit(
+            &crate::audit::Actor::client(client.id.as_str()),
+            "refresh.reuse",
+            Some(grant.as_str()),
+            crate::audit::Context::request(Some(client.id.as_str()), address),
+            Err(&"a spent refresh token was presented again: its family is revoked"),
+        )
+        .await;
 }
 
 pub async fn exchange(
