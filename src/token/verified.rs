@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use super::claims::VerifiedAccess;
 
+/// Cloned out on every hit, so it holds the claims by reference: a value this small
+/// needs no allocation of its own in the cache.
+#[derive(Clone)]
 struct Entry {
     verified: Arc<VerifiedAccess>,
     /// How long until the token expires, from when it was cached.
@@ -23,11 +26,11 @@ struct Entry {
 /// Entries live as long as their token.
 struct UntilExpiry;
 
-impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilExpiry {
+impl moka::Expiry<[u8; 32], Entry> for UntilExpiry {
     fn expire_after_create(
         &self,
         _digest: &[u8; 32],
-        entry: &Arc<Entry>,
+        entry: &Entry,
         _created_at: Instant,
     ) -> Option<Duration> {
         Some(entry.lifetime)
@@ -35,7 +38,7 @@ impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilExpiry {
 }
 
 pub struct VerifiedCache {
-    entries: moka::sync::Cache<[u8; 32], Arc<Entry>>,
+    entries: moka::sync::Cache<[u8; 32], Entry>,
 }
 
 impl VerifiedCache {
@@ -54,7 +57,6 @@ impl VerifiedCache {
 
     /// Caches a verified token that expires in `lifetime`.
     pub fn insert(&self, digest: [u8; 32], verified: Arc<VerifiedAccess>, lifetime: Duration) {
-        self.entries
-            .insert(digest, Arc::new(Entry { verified, lifetime }));
+        self.entries.insert(digest, Entry { verified, lifetime });
     }
 }
