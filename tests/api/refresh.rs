@@ -220,6 +220,14 @@ async fn expired_refresh_token_is_refused(backend: Backend) {
         "invalid_grant",
     )
     .await;
+    // The refusal spent nothing: with the clock back, the same token still rotates.
+    app.clock.advance(-2);
+    assert_eq!(
+        app.refresh(&client, &s(&first, "refresh_token"))
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn disabled_user_cannot_refresh(backend: Backend) {
@@ -235,6 +243,18 @@ async fn disabled_user_cannot_refresh(backend: Backend) {
         "invalid_grant",
     )
     .await;
+    // The refusal spent nothing: enabled again, the user's token still rotates.
+    app.services
+        .store
+        .set_user_disabled(&crate::helpers::username("alice"), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.refresh(&client, &s(&first, "refresh_token"))
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn malformed_refresh_tokens(backend: Backend) {

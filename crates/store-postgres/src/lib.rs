@@ -5,8 +5,11 @@
 
 use std::time::Duration;
 
-use sigil_domain::UnixTime;
-use sigil_store::{Digest, NewRefreshToken, Redemption, StoreError};
+use sigil_domain::{ClientId, UnixTime};
+use sigil_store::rows::RefreshRow;
+use sigil_store::{
+    Digest, NewRefreshToken, Redemption, RefreshRead, RefreshRecord, StoreError, Successor,
+};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 pub struct PgStore {
@@ -55,6 +58,51 @@ impl PgStore {
         } else {
             Redemption::Replayed
         })
+    }
+
+    /// The common refresh in one statement (`sql/refresh_and_rotate.sql`): the read and
+    /// the rotation together, one round trip instead of two.
+    async fn read_and_rotate(
+        &self,
+        presented: &Digest,
+        client: &ClientId,
+        successor: &Successor,
+    ) -> Result<Option<RefreshRead>, StoreError> {
+        let Some(r) = sqlx::query_file!(
+            "sql/refresh_and_rotate.sql",
+            &presented[..],
+            client.as_str(),
+            &successor.token_hash[..],
+            successor.issued_at,
+            successor.idle_expires_at,
+            successor.absolute_ttl,
+            successor.access_expires_at,
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let record = RefreshRecord::try_from(RefreshRow {
+            token_hash: r.token_hash,
+            issued_at: r.issued_at,
+            expires_at: r.expires_at,
+            rotated_at: r.rotated_at,
+            replaced_by: r.replaced_by,
+            grant_id: r.grant_id,
+            client_id: r.client_id,
+            user_id: r.user_id,
+            scope: r.scope,
+            auth_time: r.auth_time,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+            access_expires_at: r.access_expires_at,
+            user_active: r.user_active,
+        })?;
+        Ok(Some(RefreshRead {
+            record,
+            rotated: r.rotated == 1,
+        }))
     }
 
     /// SQLSTATE 42P01, undefined_table.

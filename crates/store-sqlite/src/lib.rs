@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sigil_domain::UnixTime;
-use sigil_store::{Digest, NewRefreshToken, Redemption, StoreError};
+use sigil_domain::{ClientId, UnixTime};
+use sigil_store::{Digest, NewRefreshToken, Redemption, RefreshRead, StoreError, Successor};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub struct SqliteStore {
@@ -91,6 +91,17 @@ impl SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(Redemption::Redeemed)
+    }
+
+    /// The common refresh as a read and then a rotation: SQLite is in process, so a
+    /// second statement costs no round trip.
+    async fn read_and_rotate(
+        &self,
+        presented: &Digest,
+        client: &ClientId,
+        successor: &Successor,
+    ) -> Result<Option<RefreshRead>, StoreError> {
+        sigil_store::read_then_rotate(self, presented, client, successor).await
     }
 
     /// SQLite has no SQLSTATE; its message is the only sign of a missing table.

@@ -165,6 +165,17 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<Redemption, StoreError>;
     async fn refresh_token(&self, token_hash: &Digest)
     -> Result<Option<RefreshRecord>, StoreError>;
+    /// The common refresh in one step: reads `presented` with its family and, when
+    /// [`RefreshRecord::spendable_by`] `client` at `successor.issued_at`, rotates it into
+    /// `successor` as [`rotate_refresh`](Self::rotate_refresh) would. Returns the record
+    /// as it was read and whether this call rotated it; when it did not, nothing was
+    /// written and the caller decides from the record. One round trip on Postgres.
+    async fn refresh_and_rotate(
+        &self,
+        presented: &Digest,
+        client: &ClientId,
+        successor: &Successor,
+    ) -> Result<Option<RefreshRead>, StoreError>;
     /// Marks `old` rotated and stores `new` in the same family, in one transaction, only
     /// if `old` was still current and its family unrevoked; otherwise writes nothing. `old`
     /// (and `retried`, the token a client retried with, whose successor `old` was) now
@@ -184,6 +195,31 @@ pub trait GrantStore: Send + Sync {
         grant_id: &GrantId,
         now: UnixTime,
     ) -> Result<GrantRevocation, StoreError>;
+}
+
+/// [`GrantStore::refresh_and_rotate`] as a read and then a rotation: for a store whose
+/// round trips cost nothing (SQLite, in process).
+pub async fn read_then_rotate<S: GrantStore + ?Sized>(
+    store: &S,
+    presented: &Digest,
+    client: &ClientId,
+    successor: &Successor,
+) -> Result<Option<RefreshRead>, StoreError> {
+    let Some(record) = store.refresh_token(presented).await? else {
+        return Ok(None);
+    };
+    let rotated = record.spendable_by(client, successor.issued_at)
+        && store
+            .rotate_refresh(
+                presented,
+                &successor.row_in(&record.grant),
+                successor.issued_at,
+                successor.access_expires_at,
+                None,
+            )
+            .await?
+            == Redemption::Redeemed;
+    Ok(Some(RefreshRead { record, rotated }))
 }
 
 /// The revocation record's sequence number: each write takes the next one, in commit

@@ -149,6 +149,64 @@ pub struct RefreshRecord {
     pub user_active: bool,
 }
 
+impl RefreshRecord {
+    /// Whether `client` may spend this token as it is at `now`, with nothing else to
+    /// decide: it is current, the client's own, unexpired, its family unrevoked and its
+    /// user active. Every other case (a retry, reuse, another client's token) is the
+    /// protocol's to judge. Postgres's one-statement refresh
+    /// (`store-postgres/sql/refresh_and_rotate.sql`) rotates under exactly these
+    /// conditions.
+    pub fn spendable_by(&self, client: &ClientId, now: UnixTime) -> bool {
+        self.rotated_at.is_none()
+            && self.grant.client_id == *client
+            && self.grant.revoked_at.is_none()
+            && self.expires_at > now
+            && self.user_active
+    }
+}
+
+/// What a refresh rotates its token into, before the family is read: the family's
+/// absolute lifetime caps the successor's expiry once its start is known.
+#[derive(Debug, Clone)]
+pub struct Successor {
+    pub token_hash: Digest,
+    pub issued_at: UnixTime,
+    /// `issued_at` plus the idle lifetime.
+    pub idle_expires_at: UnixTime,
+    /// How long a family lives from its grant, whatever its use (seconds).
+    pub absolute_ttl: i64,
+    /// When the access token minted alongside expires.
+    pub access_expires_at: UnixTime,
+}
+
+impl Successor {
+    /// The row that stores the successor in `grant`'s family.
+    pub fn row_in(&self, grant: &GrantRecord) -> NewRefreshToken {
+        self.row(&grant.id, grant.created_at)
+    }
+
+    /// The row that stores the successor in the family of grant `grant_id`, made at
+    /// `grant_created_at`: it lives the idle lifetime, never past the family's absolute one.
+    pub fn row(&self, grant_id: &GrantId, grant_created_at: UnixTime) -> NewRefreshToken {
+        NewRefreshToken {
+            token_hash: self.token_hash,
+            grant_id: grant_id.clone(),
+            issued_at: self.issued_at,
+            expires_at: self
+                .idle_expires_at
+                .min(grant_created_at + self.absolute_ttl),
+        }
+    }
+}
+
+/// A refresh token as [`GrantStore::refresh_and_rotate`](crate::GrantStore::refresh_and_rotate)
+/// read it, before any rotation, and whether that call rotated it.
+#[derive(Debug, Clone)]
+pub struct RefreshRead {
+    pub record: RefreshRecord,
+    pub rotated: bool,
+}
+
 /// The outcome of a single-use redemption (a code, or a refresh token's rotation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Redemption {

@@ -5,7 +5,7 @@ use crate::domain::{GrantId, Nonce, SigningAlg, UserId};
 use crate::oauth::OAuthError;
 use crate::services::Services;
 use crate::services::released;
-use crate::store::{GrantRecord, NewRefreshToken, UserRecord};
+use crate::store::{GrantRecord, NewRefreshToken, Successor, UserRecord};
 use crate::token::claims::{AccessClaims, IdClaims};
 use crate::token::jwt;
 use crate::token::opaque::RefreshToken;
@@ -85,13 +85,18 @@ pub fn new_refresh_token(
     now: UnixTime,
 ) -> Result<(RefreshToken, NewRefreshToken), OAuthError> {
     let token = RefreshToken::generate()?;
-    let idle = now + services.config.refresh_token_ttl;
-    let absolute = grant_created_at + services.config.refresh_absolute_ttl;
-    let row = NewRefreshToken {
-        token_hash: token.hash(),
-        grant_id: grant_id.clone(),
-        issued_at: now,
-        expires_at: idle.min(absolute),
-    };
+    let row = successor(services, &token, now).row(grant_id, grant_created_at);
     Ok((token, row))
+}
+
+/// What a refresh at `now` rotates its token into: `token`, under the same lifetimes as
+/// [`new_refresh_token`], with the access token minted alongside.
+pub fn successor(services: &Services, token: &RefreshToken, now: UnixTime) -> Successor {
+    Successor {
+        token_hash: token.hash(),
+        issued_at: now,
+        idle_expires_at: now + services.config.refresh_token_ttl,
+        absolute_ttl: services.config.refresh_absolute_ttl,
+        access_expires_at: now + services.config.access_token_ttl,
+    }
 }

@@ -22,7 +22,7 @@ use crate::oauth::OAuthError;
 use crate::oauth::revoke::revoke_grant;
 use crate::services::Services;
 use crate::services::released;
-use crate::store::{ClientRecord, GrantRecord, Redemption};
+use crate::store::{ClientRecord, GrantRecord, Redemption, RefreshRead, RefreshRecord, Successor};
 use crate::token::opaque::RefreshToken;
 
 /// A spent refresh token presented again, in the audit trail: its family is revoked.
@@ -43,21 +43,19 @@ async fn reuse_detected(
         .await;
 }
 
-pub async fn exchange(
+/// Judges a refresh token that was not rotated in one step, and rotates it when that is
+/// right: the checks run in an order where a bad request changes nothing, and reuse
+/// revokes the family.
+async fn spend(
     services: &Services,
     client: &ClientRecord,
-    token: &RefreshToken,
-    requested: Option<Scope>,
+    record: &RefreshRecord,
+    successor: &Successor,
+    requested: Option<&Scope>,
     address: &str,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<(), OAuthError> {
     let invalid = |why: &str| OAuthError::InvalidGrant(why.into());
-    let now = services.clock.now();
-    let old_hash = token.hash();
-    let record = services
-        .store
-        .refresh_token(&old_hash)
-        .await?
-        .ok_or_else(|| invalid("unknown refresh token"))?;
+    let now = successor.issued_at;
     // Another client's token proves nothing about this one's; refuse without touching
     // the family, which is not ours to revoke.
     if record.grant.client_id != client.id {
@@ -72,12 +70,12 @@ pub async fn exchange(
     // The token this request spends: the one presented, or, for a retry within the
     // window, the successor it was rotated into.
     let (spend, retried) = match (record.rotated_at, record.replaced_by) {
-        (None, _) => (old_hash, None),
+        (None, _) => (record.token_hash, None),
         (Some(rotated_at), Some(successor))
             if services.config.refresh_retry_window > 0
                 && now - rotated_at <= services.config.refresh_retry_window =>
         {
-            (successor, Some(old_hash))
+            (successor, Some(record.token_hash))
         }
         (Some(_), _) => {
             tracing::warn!(grant_id = %record.grant.id, client_id = %client.id,
@@ -90,42 +88,84 @@ pub async fn exchange(
     if record.expires_at <= now {
         return Err(invalid("refresh token expired"));
     }
-    let granted = &record.grant.scope;
-    let scope = match requested {
-        None => granted.clone(),
-        Some(s) if s.is_subset(granted) => s,
-        Some(_) => {
-            return Err(OAuthError::InvalidScope(
-                "a refresh cannot widen the original grant".into(),
-            ));
-        }
-    };
+    if requested.is_some_and(|s| !s.is_subset(&record.grant.scope)) {
+        return Err(OAuthError::InvalidScope(
+            "a refresh cannot widen the original grant".into(),
+        ));
+    }
     if !record.user_active {
         return Err(invalid("the user is no longer active"));
     }
-    let subject = match &record.grant.user_id {
-        Some(user_id) => user_id.as_str().to_owned(),
-        None => client.id.as_str().to_owned(),
-    };
-
-    let (new_token, row) =
-        issue::new_refresh_token(services, &record.grant.id, record.grant.created_at, now)?;
-    let access_expires_at = now + services.config.access_token_ttl;
     match services
         .store
-        .rotate_refresh(&spend, &row, now, access_expires_at, retried.as_ref())
+        .rotate_refresh(
+            &spend,
+            &successor.row_in(&record.grant),
+            now,
+            successor.access_expires_at,
+            retried.as_ref(),
+        )
         .await?
     {
-        Redemption::Redeemed => {}
+        Redemption::Redeemed => Ok(()),
         Redemption::Replayed => {
             // Used concurrently; or, for a retry, its successor was used meanwhile.
             tracing::warn!(grant_id = %record.grant.id, retry = retried.is_some(),
                 "refresh token used twice; revoking its family");
             reuse_detected(services, client, &record.grant.id, address).await;
             revoke_grant(services, &record.grant.id).await?;
-            return Err(invalid("refresh token already used"));
+            Err(invalid("refresh token already used"))
         }
     }
+}
+
+pub async fn exchange(
+    services: &Services,
+    client: &ClientRecord,
+    token: &RefreshToken,
+    requested: Option<Scope>,
+    address: &str,
+) -> Result<TokenResponse, OAuthError> {
+    let now = services.clock.now();
+    let old_hash = token.hash();
+    let new_token = RefreshToken::generate()?;
+    let successor = issue::successor(services, &new_token, now);
+    // The common case, a current token spent as it is, reads and rotates in one step. A
+    // request that narrows the scope is read first, so that a refused scope spends nothing.
+    let read = match requested {
+        None => {
+            services
+                .store
+                .refresh_and_rotate(&old_hash, &client.id, &successor)
+                .await?
+        }
+        Some(_) => services
+            .store
+            .refresh_token(&old_hash)
+            .await?
+            .map(|record| RefreshRead {
+                record,
+                rotated: false,
+            }),
+    };
+    let RefreshRead { record, rotated } =
+        read.ok_or_else(|| OAuthError::InvalidGrant("unknown refresh token".into()))?;
+    if !rotated {
+        spend(
+            services,
+            client,
+            &record,
+            &successor,
+            requested.as_ref(),
+            address,
+        )
+        .await?;
+    }
+    let scope = requested.unwrap_or_else(|| record.grant.scope.clone());
+    let subject = match &record.grant.user_id {
+        Some(user_id) => user_id.as_str().to_owned(),
+        None => client.id.as_str().to_owned(),
+    };
 
     let narrowed = GrantRecord {
         scope,
@@ -135,7 +175,7 @@ pub async fn exchange(
     let id_token = match &narrowed.user_id {
         Some(user_id) if narrowed.scope.contains("openid") => {
             // Read only when the scope releases something from it: a plain `openid`
-            // refresh stays at two round trips.
+            // refresh stays at one round trip.
             let user = if released::needs_user(&narrowed.scope) {
                 services.store.user_by_id(user_id).await?
             } else {

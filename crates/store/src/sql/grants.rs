@@ -128,6 +128,17 @@ macro_rules! __impl_sql_grants {
                     .await
             }
 
+            async fn refresh_and_rotate(
+                &self,
+                presented: &Digest,
+                client: &ClientId,
+                successor: &Successor,
+            ) -> Result<Option<RefreshRead>, StoreError> {
+                // Each backend's own: one statement on Postgres, a read and a rotation
+                // on SQLite.
+                self.read_and_rotate(presented, client, successor).await
+            }
+
             async fn revoke_grant(
                 &self,
                 grant_id: &GrantId,

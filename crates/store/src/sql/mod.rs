@@ -19,7 +19,9 @@ mod revocations;
 mod users;
 
 /// Implements every store trait for `$store` (a struct with a `pool: sqlx::Pool<$db>`
-/// field, a `MIGRATOR` constant and an `is_undefined_table` function) over database `$db`.
+/// field, a `MIGRATOR` constant, an `is_undefined_table` function, and the refresh
+/// rotations each backend does its own way: `rotate` and `read_and_rotate`) over
+/// database `$db`.
 #[macro_export]
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
