@@ -1,6 +1,6 @@
 //! The two schemas stay in step: a fresh Postgres database and a fresh SQLite file, each
 //! migrated by sigil, must have the same tables, columns (types mapped), nullability,
-//! indexes and foreign keys. The statements are shared, so a drift here is a bug that
+//! indexes and foreign keys, and the same views with the same columns. The statements are shared, so a drift here is a bug that
 //! one backend's users would meet and the other's would not.
 
 use std::collections::BTreeSet;
@@ -31,6 +31,11 @@ enum Fact {
         column: String,
         references: String,
         on_delete: String,
+    },
+    /// A view and its columns, in order. (Their types and nullability are the tables'.)
+    View {
+        name: String,
+        columns: Vec<String>,
     },
 }
 
@@ -90,9 +95,13 @@ async fn postgres_facts() -> BTreeSet<Fact> {
         facts.insert(Fact::Table(t.get(0)));
     }
     let columns = sqlx::query(
-        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text \
-         FROM information_schema.columns \
-         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+        "SELECT c.table_name::text, c.column_name::text, c.data_type::text, \
+            c.is_nullable::text \
+         FROM information_schema.columns c \
+         JOIN information_schema.tables t \
+            ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+         WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' \
+            AND c.table_name <> '_sqlx_migrations'",
     )
     .fetch_all(&mut c)
     .await
@@ -103,6 +112,22 @@ async fn postgres_facts() -> BTreeSet<Fact> {
             column: r.get(1),
             ty: pg_type(&r.get::<String, _>(2)),
             nullable: r.get::<String, _>(3) == "YES",
+        });
+    }
+    let views = sqlx::query(
+        "SELECT v.table_name::text, \
+            ARRAY(SELECT c.column_name::text FROM information_schema.columns c \
+                  WHERE c.table_schema = 'public' AND c.table_name = v.table_name \
+                  ORDER BY c.ordinal_position) \
+         FROM information_schema.views v WHERE v.table_schema = 'public'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    for r in &views {
+        facts.insert(Fact::View {
+            name: r.get(0),
+            columns: r.get(1),
         });
     }
     let indexes = sqlx::query(
@@ -171,6 +196,19 @@ async fn sqlite_facts() -> BTreeSet<Fact> {
     .fetch_all(&mut c)
     .await
     .unwrap();
+    let views: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'view'")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+    for name in views {
+        let columns = sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+            .bind(&name)
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        facts.insert(Fact::View { name, columns });
+    }
     for (table, _) in &tables {
         facts.insert(Fact::Table(table.clone()));
         let columns = sqlx::query("SELECT name, type, \"notnull\" FROM pragma_table_info(?)")
@@ -245,6 +283,10 @@ async fn postgres_and_sqlite_schemas_match() {
     assert!(
         pg.iter()
             .any(|f| matches!(f, Fact::Table(t) if t == "refresh_tokens"))
+    );
+    assert!(
+        lite.iter()
+            .any(|f| matches!(f, Fact::View { name, .. } if name == "refresh_families"))
     );
     let only_pg: Vec<_> = pg.difference(&lite).collect();
     let only_lite: Vec<_> = lite.difference(&pg).collect();

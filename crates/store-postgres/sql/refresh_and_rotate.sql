@@ -1,24 +1,15 @@
 -- The common refresh in one statement, so one round trip: the presented token $1 with
--- its family, read as refresh_by_hash.sql reads it, and rotated into $3 only when client
--- $2 may spend it as it is at $4 (RefreshRecord::spendable_by says the same in Rust):
--- current, the client's own, unexpired, its family unrevoked and its user active. Every
--- sub-statement sees the snapshot taken before the rotation, so the row returned is the
--- token as it was read, and "rotated!" says whether this statement rotated it. As in
--- rotate_refresh.sql, of concurrent rotations exactly one updates the row (the update
--- re-checks rotated_at on the newest version). The successor lives the idle lifetime
--- ($5), never past the family's absolute one ($6 after the grant), and the family's last
--- access token now expires at $7.
+-- its family (the refresh_families view, as refresh_by_hash.sql reads it), rotated into
+-- $3 only when client $2 may spend it as it is at $4 (RefreshRecord::spendable_by says
+-- the same in Rust): current, the client's own, unexpired, its family unrevoked and its
+-- user active. Every sub-statement sees the snapshot taken before the rotation, so the
+-- row returned is the token as it was read, and "rotated!" says whether this statement
+-- rotated it. As in rotate_refresh.sql, of concurrent rotations exactly one updates the
+-- row (the update re-checks rotated_at on the newest version). The successor lives the
+-- idle lifetime ($5), never past the family's absolute one ($6 after the grant), and the
+-- family's last access token now expires at $7.
 WITH presented AS (
-    SELECT r.token_hash, r.issued_at, r.expires_at, r.rotated_at, r.replaced_by,
-        g.id AS grant_id, g.client_id, g.user_id, g.scope, g.auth_time, g.created_at,
-        g.revoked_at, g.access_expires_at,
-        CASE WHEN g.user_id IS NULL THEN TRUE
-            WHEN u.disabled = FALSE THEN TRUE
-            ELSE FALSE END AS user_active
-    FROM refresh_tokens r
-    JOIN grants g ON g.id = r.grant_id
-    LEFT JOIN users u ON u.id = g.user_id
-    WHERE r.token_hash = $1
+    SELECT * FROM refresh_families WHERE token_hash = $1
 ), rotated AS (
     UPDATE refresh_tokens t SET rotated_at = $4, replaced_by = $3
     FROM presented p

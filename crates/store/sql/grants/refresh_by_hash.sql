@@ -1,12 +1,8 @@
--- The token with its family, and whether the family's user may still use it (a grant
--- without a user, client_credentials, always may): one read for the whole refresh.
-SELECT r.token_hash, r.issued_at, r.expires_at, r.rotated_at, r.replaced_by,
-    g.id AS grant_id, g.client_id, g.user_id, g.scope, g.auth_time, g.created_at, g.revoked_at,
-    g.access_expires_at,
-    CASE WHEN g.user_id IS NULL THEN TRUE
-        WHEN u.disabled = FALSE THEN TRUE
-        ELSE FALSE END AS "user_active!: bool"
-FROM refresh_tokens r
-JOIN grants g ON g.id = r.grant_id
-LEFT JOIN users u ON u.id = g.user_id
-WHERE r.token_hash = $1
+-- The token with its family and its user's state (the refresh_families view): one read
+-- for the whole refresh.
+SELECT token_hash AS "token_hash!", issued_at AS "issued_at!", expires_at AS "expires_at!",
+    rotated_at, replaced_by, grant_id AS "grant_id!", client_id AS "client_id!", user_id,
+    scope AS "scope!", auth_time, created_at AS "created_at!", revoked_at,
+    access_expires_at AS "access_expires_at!", user_active AS "user_active!: bool"
+FROM refresh_families
+WHERE token_hash = $1
