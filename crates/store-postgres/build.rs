@@ -5,6 +5,7 @@
 fn main() {
     println!("cargo:rerun-if-changed=../../migrations/postgres");
     println!("cargo:rerun-if-changed=../store/sql");
+    println!("cargo:rerun-if-changed=sql");
     println!("cargo:rerun-if-changed=sqlx.toml");
     println!("cargo:rerun-if-env-changed=SIGIL_SQLX_POSTGRES_URL");
 }

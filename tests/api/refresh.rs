@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, TestClient, assert_oauth_error, spawn_app};
+use crate::helpers::{Backend, PASSWORD, TestApp, TestClient, assert_oauth_error, spawn_app};
 
 async fn setup(backend: Backend) -> (TestApp, TestClient, Value) {
     let app = spawn_app(backend).await;
@@ -257,6 +257,55 @@ async fn disabled_user_cannot_refresh(backend: Backend) {
     );
 }
 
+/// Refreshes of many families at once (on Postgres, sent to the database together in
+/// batches) each rotate their own family: every answer belongs to the user whose token
+/// was presented, its tokens work, and every presented token is spent.
+async fn simultaneous_refreshes_of_many_families_each_rotate_their_own(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let mut families = Vec::new();
+    for i in 0..16 {
+        let name = format!("user{i}");
+        let sub = app.user(&name).await;
+        // One browser for them all: each signs in anew over the last one's session.
+        let params = app.authorize_params(&client, &[("prompt", "login")]);
+        let answer = app.login(&params, &name, PASSWORD).await;
+        let tokens = app.redeem(&client, &answer).await;
+        families.push((sub, s(&tokens, "refresh_token")));
+    }
+    let requests = families
+        .iter()
+        .map(|(_, token)| {
+            app.token(&client)
+                .grant("refresh_token")
+                .param("refresh_token", token)
+                .build()
+        })
+        .collect();
+    let answers = app.race(requests).await;
+    for ((sub, old), (status, body)) in families.iter().zip(&answers) {
+        assert_eq!(*status, 200, "{body}");
+        let access = app.introspect(&client, &s(body, "access_token")).await;
+        assert_eq!(access["active"], true, "{access}");
+        assert_eq!(
+            access["sub"],
+            sub.as_str(),
+            "the access token is its user's"
+        );
+        let new = app.introspect(&client, &s(body, "refresh_token")).await;
+        assert_eq!(new["active"], true, "{new}");
+        assert_eq!(
+            new["sub"],
+            sub.as_str(),
+            "the successor is in its user's family"
+        );
+        assert!(
+            !app.is_active(&client, old).await,
+            "the presented token is spent"
+        );
+    }
+}
+
 async fn malformed_refresh_tokens(backend: Backend) {
     let (app, client, _) = setup(backend).await;
     for token in ["x", "srt_", &format!("srt_{}", "A".repeat(43))] {
@@ -277,4 +326,5 @@ both_backends!(
     expired_refresh_token_is_refused,
     disabled_user_cannot_refresh,
     malformed_refresh_tokens,
+    simultaneous_refreshes_of_many_families_each_rotate_their_own,
 );

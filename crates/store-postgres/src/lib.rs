@@ -6,14 +6,15 @@
 use std::time::Duration;
 
 use sigil_domain::{ClientId, UnixTime};
-use sigil_store::rows::RefreshRow;
-use sigil_store::{
-    Digest, NewRefreshToken, Redemption, RefreshRead, RefreshRecord, StoreError, Successor,
-};
+use sigil_store::{Digest, NewRefreshToken, Redemption, RefreshRead, StoreError, Successor};
 use sqlx::postgres::{PgPool, PgPoolOptions};
+
+mod rotations;
 
 pub struct PgStore {
     pool: PgPool,
+    /// Batches refresh rotations; `None` when the store was made outside a runtime.
+    rotations: Option<rotations::Batcher>,
 }
 
 impl PgStore {
@@ -27,7 +28,13 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy(url)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool })
+        // Half the pool for rotations at most, so a refresh storm leaves connections to
+        // logins, revocations and the rest.
+        let rotations = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let in_flight = usize::try_from(max_connections / 2).unwrap_or(1);
+            rotations::Batcher::start(&runtime, pool.clone(), in_flight)
+        });
+        Ok(Self { pool, rotations })
     }
 
     /// Rotates a refresh token in one statement (data-modifying `WITH`): one round trip
@@ -60,49 +67,20 @@ impl PgStore {
         })
     }
 
-    /// The common refresh in one statement (`sql/refresh_and_rotate.sql`): the read and
-    /// the rotation together, one round trip instead of two.
+    /// The common refresh in one round trip, batched with the refreshes that arrive
+    /// alongside (see [`rotations`]): the read and the rotation in one statement.
     async fn read_and_rotate(
         &self,
         presented: &Digest,
         client: &ClientId,
         successor: &Successor,
     ) -> Result<Option<RefreshRead>, StoreError> {
-        let Some(r) = sqlx::query_file!(
-            "sql/refresh_and_rotate.sql",
-            &presented[..],
-            client.as_str(),
-            &successor.token_hash[..],
-            successor.issued_at,
-            successor.idle_expires_at,
-            successor.absolute_ttl,
-            successor.access_expires_at,
-        )
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let record = RefreshRecord::try_from(RefreshRow {
-            token_hash: r.token_hash,
-            issued_at: r.issued_at,
-            expires_at: r.expires_at,
-            rotated_at: r.rotated_at,
-            replaced_by: r.replaced_by,
-            grant_id: r.grant_id,
-            client_id: r.client_id,
-            user_id: r.user_id,
-            scope: r.scope,
-            auth_time: r.auth_time,
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-            access_expires_at: r.access_expires_at,
-            user_active: r.user_active,
-        })?;
-        Ok(Some(RefreshRead {
-            record,
-            rotated: r.rotated == 1,
-        }))
+        if let Some(batcher) = &self.rotations
+            && let Some(answer) = batcher.rotate(presented, client, successor).await
+        {
+            return answer;
+        }
+        rotations::rotate_one(&self.pool, presented, client, successor).await
     }
 
     /// SQLSTATE 42P01, undefined_table.

@@ -22,7 +22,7 @@ pub use records::*;
 use async_trait::async_trait;
 use sigil_domain::{ClientId, GrantId, Kid, SigningAlg, UnixTime, UserId, Username};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("already exists: {0}")]
     Conflict(&'static str),

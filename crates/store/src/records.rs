@@ -154,7 +154,7 @@ impl RefreshRecord {
     /// decide: it is current, the client's own, unexpired, its family unrevoked and its
     /// user active. Every other case (a retry, reuse, another client's token) is the
     /// protocol's to judge. Postgres's one-statement refresh
-    /// (`store-postgres/sql/refresh_and_rotate.sql`) rotates under exactly these
+    /// (`store-postgres/sql/refresh_and_rotate_many.sql`) rotates under exactly these
     /// conditions.
     pub fn spendable_by(&self, client: &ClientId, now: UnixTime) -> bool {
         self.rotated_at.is_none()
