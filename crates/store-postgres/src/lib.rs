@@ -28,10 +28,12 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy(url)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        // Half the pool for rotations at most, so a refresh storm leaves connections to
-        // logins, revocations and the rest.
+        // Never more than half the pool, so a refresh storm leaves connections to logins,
+        // revocations and the rest.
         let rotations = tokio::runtime::Handle::try_current().ok().map(|runtime| {
-            let in_flight = usize::try_from(max_connections / 2).unwrap_or(1);
+            let in_flight = usize::try_from(max_connections / 2)
+                .unwrap_or(1)
+                .min(rotations::IN_FLIGHT);
             rotations::Batcher::start(&runtime, pool.clone(), in_flight)
         });
         Ok(Self { pool, rotations })
