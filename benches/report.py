@@ -124,6 +124,14 @@ def table(run):
                 f"sigil on Postgres + Redis reached {login['rate']:.0f}/s = "
                 f"{login['rate'] / a['floor_per_s']:.0%} of it."
             )
+            if "all_cores_per_s" in a:
+                lines.append(
+                    f"Every core hashing at once, with nothing else running, delivers "
+                    f"{a['all_cores_per_s']:.0f} hashes/s "
+                    f"({a['all_cores_per_s'] / a['floor_per_s']:.0%} of the floor): the "
+                    f"ceiling no login flood can pass on this machine; sigil reached "
+                    f"{login['rate'] / a['all_cores_per_s']:.0%} of it."
+                )
     return "\n".join(lines)
 
 
