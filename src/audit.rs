@@ -10,6 +10,8 @@
 //! A failed operation is recorded too (its outcome says why), since a refused revocation
 //! is as much an event as a done one. Writing the trail never decides an operation: if
 //! the store cannot take the event, that is logged and the operation's own result stands.
+//! The one exception is a successful login, whose event is written in the transaction
+//! that starts its session: a session never exists without its event.
 
 use crate::clock::UnixTime;
 use crate::store::{AuditEvent, AuditStore};
@@ -93,16 +95,33 @@ pub async fn record_in<E: std::fmt::Display>(
     outcome: Result<(), &E>,
     now: UnixTime,
 ) {
+    let recorded = match event(actor, action, subject, context, outcome, now) {
+        Ok(event) => store.record_audit(&event).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, action, "audit event not recorded");
+    }
+}
+
+/// The event [`record_in`] would record, for a caller that writes it together with what
+/// it records (a login, with the session it starts).
+pub fn event<E: std::fmt::Display>(
+    actor: &Actor,
+    action: &str,
+    subject: Option<&str>,
+    context: Context<'_>,
+    outcome: Result<(), &E>,
+    now: UnixTime,
+) -> Result<AuditEvent, crate::crypto::CryptoError> {
     // Listed by (time, id): the id leads with nanoseconds, so events of one second list
     // in the order they happened, whichever process wrote them.
-    let id = match crate::crypto::random_id() {
-        Ok(random) => format!("{:032x}-{random}", crate::clock::ordering_nanos()),
-        Err(e) => {
-            tracing::error!(error = %e, action, "audit event not recorded");
-            return;
-        }
-    };
-    let event = AuditEvent {
+    let id = format!(
+        "{:032x}-{}",
+        crate::clock::ordering_nanos(),
+        crate::crypto::random_id()?
+    );
+    Ok(AuditEvent {
         id,
         at: now,
         actor: actor.as_str().to_owned(),
@@ -115,10 +134,7 @@ pub async fn record_in<E: std::fmt::Display>(
         detail: None,
         client: context.client.map(str::to_owned),
         address: context.address.map(str::to_owned),
-    };
-    if let Err(e) = store.record_audit(&event).await {
-        tracing::error!(error = %e, action, "audit event not recorded");
-    }
+    })
 }
 
 /// A token issued: one line on the `audit` log target (JSON with `SIGIL_LOG_FORMAT=json`).

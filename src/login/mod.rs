@@ -13,7 +13,7 @@ use crate::crypto::passwords::Verified;
 use crate::domain::Username;
 use crate::limits::{LimitError, Verdict};
 use crate::services::Services;
-use crate::store::{SessionRecord, StoreError, UserRecord};
+use crate::store::{AuditEvent, CodeRecord, SessionRecord, SessionStart, StoreError, UserRecord};
 use crate::token::opaque::SessionId;
 
 #[derive(Debug, thiserror::Error)]
@@ -123,37 +123,44 @@ async fn check_password(
     }
 }
 
-/// A browser session just started: the cookie value to hand out, and when the person
-/// authenticated.
-pub struct NewSession {
-    pub id: SessionId,
-    pub auth_time: UnixTime,
+/// What a successful login writes besides its session, in the same transaction: its
+/// audit event and, when the login leads straight to the caller's protocol step, what
+/// that step issues (an authorization code), so neither exists without the other.
+pub struct Alongside {
+    pub event: AuditEvent,
+    pub code: Option<CodeRecord>,
 }
 
-/// Starts a browser session for `user`, ending the one the browser held before (its
-/// cookie, `previous`): a login replaces a session, whoever it belonged to, so a cookie
-/// once replaced authenticates nothing even if it was copied.
+/// Starts a browser session for `user`, who authenticated at `auth_time`, ending the one
+/// the browser held before (its cookie, `previous`): a login replaces a session, whoever
+/// it belonged to, so a cookie once replaced authenticates nothing even if it was
+/// copied. Everything is one write: on Postgres, one statement.
 pub async fn start_session(
     services: &Services,
     user: &UserRecord,
     previous: Option<&str>,
-) -> Result<NewSession, LoginError> {
-    if let Some(old) = previous.and_then(|c| SessionId::parse(c).ok()) {
-        services.store.end_session(&old.hash()).await?;
-    }
+    auth_time: UnixTime,
+    alongside: Alongside,
+) -> Result<SessionId, LoginError> {
     let id = SessionId::generate()?;
-    let now = services.clock.now();
     services
         .store
-        .create_session(&SessionRecord {
-            id_hash: id.hash(),
-            user_id: user.id.clone(),
-            auth_time: now,
-            expires_at: now + services.config.session_ttl,
-            idle_expires_at: now + services.config.session_idle_ttl,
+        .start_session(&SessionStart {
+            replaces: previous
+                .and_then(|c| SessionId::parse(c).ok())
+                .map(|old| old.hash()),
+            session: SessionRecord {
+                id_hash: id.hash(),
+                user_id: user.id.clone(),
+                auth_time,
+                expires_at: auth_time + services.config.session_ttl,
+                idle_expires_at: auth_time + services.config.session_idle_ttl,
+            },
+            event: alongside.event,
+            code: alongside.code,
         })
         .await?;
-    Ok(NewSession { id, auth_time: now })
+    Ok(id)
 }
 
 /// The logged-in user of a session cookie, if it names a live session of an active user.

@@ -185,10 +185,100 @@ async fn sessions_end_when_idle_and_at_their_absolute_end(backend: Backend) {
     );
 }
 
+/// A login's session, audit event and code are one write: a code that cannot be stored
+/// (its client does not exist) leaves no session and no event behind.
+async fn a_login_is_stored_whole_or_not_at_all(backend: Backend) {
+    use sigil::domain::{ClientId, CodeChallenge, GrantId, RedirectUri, Scope, UserId};
+    use sigil::store::{AuditEvent, CodeRecord, SessionRecord, SessionStart};
+    let app = spawn_app(backend).await;
+    let client = app.confidential().await;
+    let user = UserId::parse(&app.user("alice").await).unwrap();
+    let now = app.now();
+    let start = |n: u8, client_id: &str, replaces: Option<u8>| SessionStart {
+        replaces: replaces.map(|r| [r; 32]),
+        session: SessionRecord {
+            id_hash: [n; 32],
+            user_id: user.clone(),
+            auth_time: now,
+            expires_at: now + 600,
+            idle_expires_at: now + 600,
+        },
+        event: AuditEvent {
+            id: format!("login-{n}"),
+            at: now,
+            actor: "person".into(),
+            action: "login".into(),
+            subject: Some("alice".into()),
+            outcome: "ok".into(),
+            detail: None,
+            client: Some(client_id.into()),
+            address: Some("192.0.2.1".into()),
+        },
+        code: Some(CodeRecord {
+            code_hash: [n; 32],
+            client_id: ClientId::parse(client_id).unwrap(),
+            user_id: user.clone(),
+            redirect_uri: RedirectUri::parse("https://app.example/cb").unwrap(),
+            scope: Scope::parse("openid").unwrap(),
+            code_challenge: CodeChallenge::parse_s256(
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            )
+            .unwrap(),
+            nonce: None,
+            auth_time: now,
+            grant_id: GrantId::from_random([n; 16]),
+            expires_at: now + 60,
+            consumed_at: None,
+        }),
+    };
+    let store = app.services.store.clone();
+    let stored = |n: u8| {
+        let store = store.clone();
+        async move {
+            let events = store.audit_events(0, Some("login"), 1000).await.unwrap();
+            (
+                store.session(&[n; 32], now).await.unwrap().is_some(),
+                store.code(&[n; 32]).await.unwrap().is_some(),
+                events.iter().any(|e| e.id == format!("login-{n}")),
+            )
+        }
+    };
+
+    assert!(
+        store
+            .start_session(&start(1, "no-such-client", None))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        stored(1).await,
+        (false, false, false),
+        "nothing of it stays"
+    );
+
+    store
+        .start_session(&start(2, &client.id, None))
+        .await
+        .unwrap();
+    assert_eq!(stored(2).await, (true, true, true), "the control");
+
+    // A login in the same browser ends its session; one that leads to the consent page
+    // first stores no code.
+    let mut consent_first = start(3, &client.id, Some(2));
+    consent_first.code = None;
+    store.start_session(&consent_first).await.unwrap();
+    assert_eq!(stored(3).await, (true, false, true));
+    assert!(
+        store.session(&[2; 32], now).await.unwrap().is_none(),
+        "the session replaced"
+    );
+}
+
 both_backends!(
     https_issuer_makes_cookies_secure_and_sends_hsts,
     http_issuer_cookies_are_not_secure,
     login_rehashes_when_parameters_change,
     a_new_login_ends_the_browsers_previous_session,
     sessions_end_when_idle_and_at_their_absolute_end,
+    a_login_is_stored_whole_or_not_at_all,
 );

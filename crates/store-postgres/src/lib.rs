@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use sigil_domain::{ClientId, UnixTime};
-use sigil_store::{Digest, NewRefreshToken, Redemption, RefreshRead, StoreError, Successor};
+use sigil_store::{
+    Digest, NewRefreshToken, Redemption, RefreshRead, SessionStart, StoreError, Successor,
+};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 mod rotations;
@@ -83,6 +85,45 @@ impl PgStore {
             return answer;
         }
         rotations::rotate_one(&self.pool, presented, client, successor).await
+    }
+
+    /// A login's writes in one statement (data-modifying `WITH`): one round trip and one
+    /// commit instead of a transaction's six round trips. Under a login flood the
+    /// database's share of the cores is taken from the argon2 hashes, so every statement
+    /// saved is a login gained.
+    async fn write_session_start(&self, start: &SessionStart) -> Result<(), StoreError> {
+        let (s, e, c) = (&start.session, &start.event, start.code.as_ref());
+        sqlx::query_file!(
+            "sql/start_session.sql",
+            start.replaces.as_ref().map(|d| &d[..]),
+            &s.id_hash[..],
+            s.user_id.as_str(),
+            s.auth_time,
+            s.expires_at,
+            s.idle_expires_at,
+            e.id.as_str(),
+            e.at,
+            e.actor.as_str(),
+            e.action.as_str(),
+            e.subject.as_deref(),
+            e.outcome.as_str(),
+            e.detail.as_deref(),
+            e.client.as_deref(),
+            e.address.as_deref(),
+            c.map(|c| &c.code_hash[..]),
+            c.map(|c| c.client_id.as_str()),
+            c.map(|c| c.user_id.as_str()),
+            c.map(|c| c.redirect_uri.as_str()),
+            c.map(|c| c.scope.to_string()),
+            c.map(|c| c.code_challenge.as_str()),
+            c.and_then(|c| c.nonce.as_ref().map(|n| n.as_str())),
+            c.map(|c| c.auth_time),
+            c.map(|c| c.grant_id.as_str()),
+            c.map(|c| c.expires_at),
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// SQLSTATE 42P01, undefined_table.

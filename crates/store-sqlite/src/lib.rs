@@ -8,7 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use sigil_domain::{ClientId, UnixTime};
-use sigil_store::{Digest, NewRefreshToken, Redemption, RefreshRead, StoreError, Successor};
+use sigil_store::{
+    Digest, NewRefreshToken, Redemption, RefreshRead, SessionStart, StoreError, Successor,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub struct SqliteStore {
@@ -102,6 +104,12 @@ impl SqliteStore {
         successor: &Successor,
     ) -> Result<Option<RefreshRead>, StoreError> {
         sigil_store::read_then_rotate(self, presented, client, successor).await
+    }
+
+    /// A login's writes: one transaction, a statement each (in process, so no round trips
+    /// to save).
+    async fn write_session_start(&self, start: &SessionStart) -> Result<(), StoreError> {
+        self.start_session_one_by_one(start).await
     }
 
     /// SQLite has no SQLSTATE; its message is the only sign of a missing table.

@@ -98,7 +98,8 @@ pub trait UserStore: Send + Sync {
     /// Ends a user's access in one transaction: every browser session deleted, every grant
     /// (refresh family) revoked. Access tokens are for the revocation record to end.
     async fn end_user_access(&self, user_id: &UserId, now: UnixTime) -> Result<(), StoreError>;
-    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// A login's writes in one transaction (one statement on Postgres): all or nothing.
+    async fn start_session(&self, start: &SessionStart) -> Result<(), StoreError>;
     /// What `user` allowed `client`, if anything.
     async fn consent(
         &self,

@@ -87,6 +87,19 @@ pub struct SessionRecord {
     pub idle_expires_at: UnixTime,
 }
 
+/// A login's writes, made all at once: the browser's previous session ended, the new one
+/// started, the login's audit event and, when the login leads straight to the client, the
+/// authorization code. A session never exists without its event, nor a code without its
+/// session.
+#[derive(Debug, Clone)]
+pub struct SessionStart {
+    /// The digest of the session the browser held before, ended by this login.
+    pub replaces: Option<Digest>,
+    pub session: SessionRecord,
+    pub event: AuditEvent,
+    pub code: Option<CodeRecord>,
+}
+
 /// What a person allowed a client: the scopes, when last granted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRecord {

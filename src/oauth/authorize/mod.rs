@@ -251,7 +251,7 @@ pub struct Attempt<'a> {
 
 /// The login form's protocol step: checks the credentials, starts a session (ending the
 /// browser's previous one) and issues the code for the (already validated) authorization
-/// request.
+/// request. A successful login's audit event, its session and its code are one write.
 pub async fn sign_in(
     services: &Services,
     request: &AuthorizeRequest,
@@ -269,47 +269,93 @@ pub async fn sign_in(
         attempt.address,
     )
     .await;
-    let outcome = match &authenticated {
-        Ok(_) => Some(Ok(())),
-        Err(LoginError::InvalidCredentials) => Some(Err("invalid credentials")),
-        // Refused while locked out (the lockout itself is `login.lockout`), or a
-        // dependency that failed: nothing was decided about the person, and a flood of
-        // such attempts must cost no store write.
-        Err(_) => None,
+    // Bounded: whatever was typed as a username lands in the trail.
+    let account = login::account_key(attempt.username);
+    let context = crate::audit::Context::request(Some(request.client.id.as_str()), attempt.address);
+    let user = match authenticated {
+        Ok(user) => user,
+        Err(e) => {
+            // A refusal while locked out (the lockout itself is `login.lockout`), or a
+            // dependency that failed, decided nothing about the person, and a flood of
+            // such attempts must cost no store write.
+            if matches!(e, LoginError::InvalidCredentials) {
+                services
+                    .audit(
+                        &crate::audit::Actor::person(),
+                        "login",
+                        Some(&account),
+                        context,
+                        Err(&"invalid credentials"),
+                    )
+                    .await;
+            }
+            return Err(failed(e));
+        }
     };
-    if let Some(outcome) = outcome {
-        // Bounded: whatever was typed as a username lands in the trail.
-        let account = login::account_key(attempt.username);
-        services
-            .audit(
-                &crate::audit::Actor::person(),
-                "login",
-                Some(&account),
-                crate::audit::Context::request(Some(request.client.id.as_str()), attempt.address),
-                outcome.as_ref().map(|_| ()),
-            )
-            .await;
-    }
-    let user = authenticated.map_err(failed)?;
-    let session = login::start_session(services, &user, attempt.session_cookie)
+    let ask = consent::needed(services, request, &user.id)
         .await
-        .map_err(failed)?;
-    let next = if consent::needed(services, request, &user.id)
-        .await
-        .map_err(SignInError::Failed)?
-    {
-        Next::Consent
+        .map_err(SignInError::Failed)?;
+    let auth_time = services.clock.now();
+    let (code, next) = if ask {
+        (None, Next::Consent)
     } else {
-        Next::Deliver(
-            issue_code(services, request, &user.id, session.auth_time)
-                .await
-                .map_err(SignInError::Failed)?,
-        )
+        let (code, delivery) =
+            new_code(services, request, &user.id, auth_time).map_err(SignInError::Failed)?;
+        (Some(code), Next::Deliver(delivery))
     };
-    Ok(SignedIn {
-        session: session.id,
-        next,
-    })
+    let event = crate::audit::event(
+        &crate::audit::Actor::person(),
+        "login",
+        Some(&account),
+        context,
+        Ok::<(), &&str>(()),
+        auth_time,
+    )
+    .map_err(|e| SignInError::Failed(e.into()))?;
+    let session = login::start_session(
+        services,
+        &user,
+        attempt.session_cookie,
+        auth_time,
+        login::Alongside { event, code },
+    )
+    .await
+    .map_err(failed)?;
+    Ok(SignedIn { session, next })
+}
+
+/// A code for `user_id`, not yet stored, and the response that delivers it.
+fn new_code(
+    services: &Services,
+    request: &AuthorizeRequest,
+    user_id: &UserId,
+    auth_time: UnixTime,
+) -> Result<(CodeRecord, Delivery), OAuthError> {
+    let code = AuthCode::generate()?;
+    let record = CodeRecord {
+        code_hash: code.hash(),
+        client_id: request.client.id.clone(),
+        user_id: user_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scope.clone(),
+        code_challenge: request.challenge.clone(),
+        nonce: request.nonce.clone(),
+        auth_time,
+        grant_id: crate::crypto::new_id(GrantId::from_random)?,
+        expires_at: services.clock.now() + services.config.code_ttl,
+        consumed_at: None,
+    };
+    let mut params = vec![("code", code.expose().to_owned())];
+    if let Some(s) = &request.state {
+        params.push(("state", s.as_str().to_owned()));
+    }
+    params.push(("iss", services.config.issuer.clone()));
+    let delivery = Delivery {
+        redirect_uri: request.redirect_uri.clone(),
+        params,
+        mode: request.response_mode,
+    };
+    Ok((record, delivery))
 }
 
 /// Issues a code for `user_id` and returns the response that delivers it.
@@ -319,32 +365,7 @@ async fn issue_code(
     user_id: &UserId,
     auth_time: UnixTime,
 ) -> Result<Delivery, OAuthError> {
-    let code = AuthCode::generate()?;
-    let now = services.clock.now();
-    services
-        .store
-        .create_code(&CodeRecord {
-            code_hash: code.hash(),
-            client_id: request.client.id.clone(),
-            user_id: user_id.clone(),
-            redirect_uri: request.redirect_uri.clone(),
-            scope: request.scope.clone(),
-            code_challenge: request.challenge.clone(),
-            nonce: request.nonce.clone(),
-            auth_time,
-            grant_id: crate::crypto::new_id(GrantId::from_random)?,
-            expires_at: now + services.config.code_ttl,
-            consumed_at: None,
-        })
-        .await?;
-    let mut params = vec![("code", code.expose().to_owned())];
-    if let Some(s) = &request.state {
-        params.push(("state", s.as_str().to_owned()));
-    }
-    params.push(("iss", services.config.issuer.clone()));
-    Ok(Delivery {
-        redirect_uri: request.redirect_uri.clone(),
-        params,
-        mode: request.response_mode,
-    })
+    let (record, delivery) = new_code(services, request, user_id, auth_time)?;
+    services.store.create_code(&record).await?;
+    Ok(delivery)
 }

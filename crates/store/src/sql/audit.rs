@@ -5,24 +5,31 @@
 #[macro_export]
 macro_rules! __impl_sql_audit {
     ($store:ty, $db:ty) => {
+        async fn insert_audit(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            e: &AuditEvent,
+        ) -> Result<(), StoreError> {
+            sqlx::query_file!(
+                "../store/sql/audit/insert.sql",
+                e.id.as_str(),
+                e.at,
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.subject.as_deref(),
+                e.outcome.as_str(),
+                e.detail.as_deref(),
+                e.client.as_deref(),
+                e.address.as_deref(),
+            )
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+
         #[async_trait]
         impl AuditStore for $store {
             async fn record_audit(&self, e: &AuditEvent) -> Result<(), StoreError> {
-                sqlx::query_file!(
-                    "../store/sql/audit/insert.sql",
-                    e.id.as_str(),
-                    e.at,
-                    e.actor.as_str(),
-                    e.action.as_str(),
-                    e.subject.as_deref(),
-                    e.outcome.as_str(),
-                    e.detail.as_deref(),
-                    e.client.as_deref(),
-                    e.address.as_deref(),
-                )
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                insert_audit(&mut *self.pool.acquire().await?, e).await
             }
 
             async fn audit_events(

@@ -42,25 +42,32 @@ macro_rules! __impl_sql_grants {
             Ok(())
         }
 
+        async fn insert_code(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            c: &CodeRecord,
+        ) -> Result<(), StoreError> {
+            sqlx::query_file!(
+                "../store/sql/grants/insert_code.sql",
+                &c.code_hash[..],
+                c.client_id.as_str(),
+                c.user_id.as_str(),
+                c.redirect_uri.as_str(),
+                c.scope.to_string(),
+                c.code_challenge.as_str(),
+                c.nonce.as_ref().map(|n| n.as_str()),
+                c.auth_time,
+                c.grant_id.as_str(),
+                c.expires_at,
+            )
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+
         #[async_trait]
         impl GrantStore for $store {
             async fn create_code(&self, c: &CodeRecord) -> Result<(), StoreError> {
-                sqlx::query_file!(
-                    "../store/sql/grants/insert_code.sql",
-                    &c.code_hash[..],
-                    c.client_id.as_str(),
-                    c.user_id.as_str(),
-                    c.redirect_uri.as_str(),
-                    c.scope.to_string(),
-                    c.code_challenge.as_str(),
-                    c.nonce.as_ref().map(|n| n.as_str()),
-                    c.auth_time,
-                    c.grant_id.as_str(),
-                    c.expires_at,
-                )
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                insert_code(&mut *self.pool.acquire().await?, c).await
             }
 
             async fn code(&self, code_hash: &Digest) -> Result<Option<CodeRecord>, StoreError> {

@@ -19,9 +19,9 @@ mod revocations;
 mod users;
 
 /// Implements every store trait for `$store` (a struct with a `pool: sqlx::Pool<$db>`
-/// field, a `MIGRATOR` constant, an `is_undefined_table` function, and the refresh
-/// rotations each backend does its own way: `rotate` and `read_and_rotate`) over
-/// database `$db`.
+/// field, a `MIGRATOR` constant, an `is_undefined_table` function, and what each backend
+/// does its own way: the refresh rotations, `rotate` and `read_and_rotate`, and a login's
+/// writes, `write_session_start`) over database `$db`.
 #[macro_export]
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {

@@ -5,6 +5,39 @@
 #[macro_export]
 macro_rules! __impl_sql_users {
     ($store:ty, $db:ty) => {
+        impl $store {
+            /// [`UserStore::start_session`] as a transaction of one statement per write:
+            /// for a store whose round trips cost nothing (SQLite, in process).
+            pub async fn start_session_one_by_one(
+                &self,
+                start: &SessionStart,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(old) = &start.replaces {
+                    sqlx::query_file!("../store/sql/users/end_session.sql", &old[..])
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let s = &start.session;
+                sqlx::query_file!(
+                    "../store/sql/users/insert_session.sql",
+                    &s.id_hash[..],
+                    s.user_id.as_str(),
+                    s.auth_time,
+                    s.expires_at,
+                    s.idle_expires_at,
+                )
+                .execute(&mut *tx)
+                .await?;
+                insert_audit(&mut *tx, &start.event).await?;
+                if let Some(code) = &start.code {
+                    insert_code(&mut *tx, code).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl UserStore for $store {
             async fn create_user(&self, u: &NewUser) -> Result<(), StoreError> {
@@ -105,18 +138,8 @@ macro_rules! __impl_sql_users {
                 Ok(())
             }
 
-            async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-                sqlx::query_file!(
-                    "../store/sql/users/insert_session.sql",
-                    &s.id_hash[..],
-                    s.user_id.as_str(),
-                    s.auth_time,
-                    s.expires_at,
-                    s.idle_expires_at,
-                )
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+            async fn start_session(&self, start: &SessionStart) -> Result<(), StoreError> {
+                self.write_session_start(start).await
             }
 
             async fn consent(
