@@ -105,10 +105,14 @@ impl Buffers {
         self.spare.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn take(&self) -> Memory {
+    fn lend(&self) -> Lent<'_> {
         let mut spare = self.spare();
         spare.lent += 1;
-        spare.idle.pop().unwrap_or_else(|| Memory::new(self.keep))
+        let memory = spare.idle.pop().unwrap_or_else(|| Memory::new(self.keep));
+        Lent {
+            buffers: self,
+            memory,
+        }
     }
 
     fn give_back(&self, memory: Memory) {
@@ -129,7 +133,22 @@ impl Buffers {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Memory) + Send>;
+/// A buffer out with a job, back among the spares when dropped: when the job is done,
+/// or when it panicked.
+struct Lent<'a> {
+    buffers: &'a Buffers,
+    memory: Memory,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let keep = self.memory.keep;
+        let memory = std::mem::replace(&mut self.memory, Memory::new(keep));
+        self.buffers.give_back(memory);
+    }
+}
+
+type Job = Box<dyn for<'a> FnOnce(Lent<'a>) + Send>;
 
 pub struct Pool {
     jobs: Sender<Job>,
@@ -186,15 +205,16 @@ impl Pool {
         let metrics = crate::metrics::get();
         let queued_at = Instant::now();
         metrics.hash_queued();
-        let job: Job = Box::new(move |memory| {
+        let job: Job = Box::new(move |mut lent| {
             if answer.is_closed() {
                 metrics.hash_dropped();
                 return;
             }
             metrics.hash_started(queued_at.elapsed());
-            let result = job(memory);
-            // Freed before the answer goes, so a caller that asks again as soon as it has
-            // its answer finds the place it just left.
+            let result = job(&mut lent.memory);
+            // The buffer and the place go back before the answer, so a caller that asks
+            // again as soon as it has its answer finds both, whichever worker takes it.
+            drop(lent);
             drop(permit);
             let _ = answer.send(result);
         });
@@ -230,11 +250,10 @@ fn work(waiting: &Mutex<Receiver<Job>>, buffers: &Buffers, release_after: Durati
                 Err(RecvTimeoutError::Disconnected) => return, // the hasher was dropped
             }
         };
-        let mut memory = buffers.take();
+        let lent = buffers.lend();
         // A panic in one job (a bug) must not take the worker with it; its caller sees
-        // the dropped answer as a failure.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory)));
-        buffers.give_back(memory);
+        // the dropped answer as a failure, and the buffer goes back as it unwinds.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(lent)));
     }
 }
 
@@ -268,10 +287,13 @@ mod tests {
             .unwrap()
         }
         // An idle time long enough that a loaded machine (tests run side by side on two
-        // cores) cannot stall between two back-to-back jobs for that long.
+        // cores) cannot stall between two back-to-back jobs for that long. Two workers:
+        // the next job may go to the other one, and must still find the buffer.
         let pool = Pool::new(2, 4, 8, Duration::from_secs(1)).unwrap();
         assert_eq!(held(&pool).await, 0, "nothing is allocated before a job");
-        assert_eq!(held(&pool).await, 8, "the next job reuses the buffer");
+        for _ in 0..50 {
+            assert_eq!(held(&pool).await, 8, "the next job reuses the buffer");
+        }
         tokio::time::sleep(Duration::from_secs(3)).await;
         assert_eq!(held(&pool).await, 0, "freed after the idle time");
     }
