@@ -4,39 +4,66 @@
 //! smuggling vector: two layers may each read a different one), and one sent without a
 //! value is treated as omitted.
 
-use std::collections::HashMap;
+use std::ops::Range;
 
 use super::OAuthError;
 
 /// More parameters than any OAuth request has; past this the request is refused.
 const MAX_PARAMS: usize = 32;
 
+/// The parameters, decoded into one buffer: a form is parsed on every request to /token,
+/// /introspect and /revoke, so it costs two allocations whatever it holds, and a lookup
+/// is a scan of at most [`MAX_PARAMS`] short names (cheaper than hashing them).
 #[derive(Debug, Default)]
-pub struct Form(HashMap<String, String>);
+pub struct Form {
+    text: String,
+    /// Where each parameter's name and value stand in `text`, in the order sent.
+    params: Vec<(Range<usize>, Range<usize>)>,
+}
 
 impl Form {
     pub fn parse(bytes: &[u8]) -> Result<Self, OAuthError> {
-        let mut map = HashMap::new();
+        // Decoding shortens, or keeps the length: only bytes that are not UTF-8 grow (into
+        // three-byte replacement characters), so the buffer is nearly always allocated once.
+        let mut form = Self {
+            text: String::with_capacity(bytes.len()),
+            params: Vec::new(),
+        };
         for (count, (k, v)) in form_urlencoded::parse(bytes).enumerate() {
             if count >= MAX_PARAMS {
                 return Err(OAuthError::invalid_request("too many parameters"));
             }
-            if map.contains_key(k.as_ref()) {
+            // Empty values count as given here, though `get` treats them as omitted.
+            if form.names().any(|name| name == k) {
                 return Err(OAuthError::invalid_request(format!(
                     "parameter {} was given more than once",
                     printable(&k)
                 )));
             }
-            map.insert(k.into_owned(), v.into_owned());
+            let name = form.push(&k);
+            let value = form.push(&v);
+            form.params.push((name, value));
         }
-        // Empty values count as omitted, but still count as given for the duplicate
-        // check above.
-        map.retain(|_, v| !v.is_empty());
-        Ok(Self(map))
+        Ok(form)
     }
 
+    fn push(&mut self, part: &str) -> Range<usize> {
+        let start = self.text.len();
+        self.text.push_str(part);
+        start..self.text.len()
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.params.iter().map(|(name, _)| &self.text[name.clone()])
+    }
+
+    /// The value of `name`; one sent empty counts as omitted.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.params
+            .iter()
+            .find(|(n, _)| &self.text[n.clone()] == name)
+            .map(|(_, value)| &self.text[value.clone()])
+            .filter(|value| !value.is_empty())
     }
 
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
@@ -80,7 +107,19 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_does_not_panic() {
-        assert!(Form::parse(b"a=%FF%FE&b=\xff").is_ok());
+    fn bytes_that_are_not_utf8_read_as_replacement_characters() {
+        // A raw byte that is not UTF-8 decodes longer than it was sent.
+        let f = Form::parse(b"a=%FF%FE&b=\xff\xff&c=ok").unwrap();
+        assert_eq!(f.get("a"), Some("\u{FFFD}\u{FFFD}"));
+        assert_eq!(f.get("b"), Some("\u{FFFD}\u{FFFD}"));
+        assert_eq!(f.get("c"), Some("ok"));
+    }
+
+    #[test]
+    fn a_name_is_matched_whole() {
+        let f = Form::parse(b"token_type_hint=x&token=t").unwrap();
+        assert_eq!(f.get("token"), Some("t"));
+        assert_eq!(f.get("token_type"), None);
+        assert_eq!(f.get(""), None);
     }
 }
