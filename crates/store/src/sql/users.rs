@@ -5,6 +5,16 @@
 #[macro_export]
 macro_rules! __impl_sql_users {
     ($store:ty, $db:ty) => {
+        async fn delete_session(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            id_hash: &Digest,
+        ) -> Result<(), StoreError> {
+            sqlx::query_file!("../store/sql/users/end_session.sql", &id_hash[..])
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+
         impl $store {
             /// [`UserStore::start_session`] as a transaction of one statement per write:
             /// for a store whose round trips cost nothing (SQLite, in process).
@@ -14,9 +24,7 @@ macro_rules! __impl_sql_users {
             ) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 if let Some(old) = &start.replaces {
-                    sqlx::query_file!("../store/sql/users/end_session.sql", &old[..])
-                        .execute(&mut *tx)
-                        .await?;
+                    delete_session(&mut *tx, old).await?;
                 }
                 let s = &start.session;
                 sqlx::query_file!(
@@ -227,10 +235,7 @@ macro_rules! __impl_sql_users {
             }
 
             async fn end_session(&self, id_hash: &Digest) -> Result<(), StoreError> {
-                sqlx::query_file!("../store/sql/users/end_session.sql", &id_hash[..])
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
+                delete_session(&mut *self.pool.acquire().await?, id_hash).await
             }
 
             async fn session(
