@@ -45,7 +45,8 @@ WRK = os.path.join(BENCHES, "wrk")
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 # SIGIL_BIN measures another build (a baseline) with this harness.
 SIGIL = os.environ.get("SIGIL_BIN", os.path.join(TARGET, "release", "sigil"))
-TOOL = os.path.join(TARGET, "release", "examples", "bench-tool")
+# BENCH_TOOL likewise runs another build of the helper.
+TOOL = os.environ.get("BENCH_TOOL", os.path.join(TARGET, "release", "examples", "bench-tool"))
 REDIRECT = "http://127.0.0.1/callback"
 PASSWORD = "correct horse battery staple"
 DISTINCT = 10_000

@@ -16,7 +16,11 @@
     reason = "a benchmark tool that cannot run should stop"
 )]
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 
 fn arg(args: &[String], name: &str) -> String {
     args.iter()
@@ -68,6 +72,47 @@ async fn hash_time() {
     println!("{{\"seconds_per_hash\":{seconds},\"all_cores_per_s\":{together}}}");
 }
 
+/// One HTTP/1.1 exchange on a kept-alive connection: the request, prepared once, out; the
+/// response in, read to the end of its body. Whether it said `"active":true`, or `None`
+/// when the connection cannot be used again.
+async fn exchange(conn: &mut TcpStream, request: &[u8], buf: &mut Vec<u8>) -> Option<bool> {
+    conn.write_all(request).await.ok()?;
+    buf.clear();
+    let (head_end, body_len) = loop {
+        let mut chunk = [0u8; 4096];
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..at]).ok()?;
+            let length = head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })?;
+            break (at + 4, length);
+        }
+    };
+    while buf.len() < head_end + body_len {
+        let mut chunk = [0u8; 4096];
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    const ACTIVE: &[u8] = b"\"active\":true";
+    let ok = buf.starts_with(b"HTTP/1.1 200 ")
+        && buf[head_end..].windows(ACTIVE.len()).any(|w| w == ACTIVE);
+    Some(ok)
+}
+
+/// The probe is a load generator sharing the cores with the server it measures, like wrk,
+/// so it is as lean as wrk: the request is built once, connections are kept alive and
+/// reused, and a response is read as bytes (status line, Content-Length, body), with no
+/// HTTP client library's per-request machinery.
 async fn probe(args: &[String]) {
     let (url, auth, token) = (
         arg(args, "--url"),
@@ -76,33 +121,40 @@ async fn probe(args: &[String]) {
     );
     let rate: u64 = arg(args, "--rate").parse().expect("--rate");
     let seconds: u64 = arg(args, "--seconds").parse().expect("--seconds");
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
     let body = format!("token={token}");
+    let request: Arc<[u8]> = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+    .into();
+    let host: Arc<str> = host.into();
+    let idle: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
     let total = rate * seconds;
     let start = tokio::time::Instant::now();
     let mut tasks = Vec::with_capacity(total as usize);
     for i in 0..total {
         let due = start + Duration::from_nanos(i * 1_000_000_000 / rate);
         tokio::time::sleep_until(due).await;
-        let (http, url, auth, body) = (http.clone(), url.clone(), auth.clone(), body.clone());
+        let (request, host, idle) = (request.clone(), host.clone(), idle.clone());
         tasks.push(tokio::spawn(async move {
-            let res = http
-                .post(url)
-                .header("Authorization", auth)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await;
-            let ok = match res {
-                Ok(res) if res.status() == 200 => res
-                    .text()
-                    .await
-                    .is_ok_and(|t| t.contains("\"active\":true")),
-                _ => false,
+            let reused = idle.lock().expect("the idle list").pop();
+            let conn = match reused {
+                Some(conn) => Some(conn),
+                None => TcpStream::connect(&*host).await.ok(),
             };
+            let mut ok = false;
+            if let Some(mut conn) = conn {
+                let mut buf = Vec::with_capacity(1024);
+                if let Some(active) = exchange(&mut conn, &request, &mut buf).await {
+                    ok = active;
+                    idle.lock().expect("the idle list").push(conn);
+                }
+            }
             (due.elapsed().as_micros() as u64, ok)
         }));
     }
