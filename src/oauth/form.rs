@@ -31,27 +31,54 @@ impl Form {
             text: String::with_capacity(bytes.len()),
             params: Vec::new(),
         };
-        for (count, (k, v)) in form_urlencoded::parse(bytes).enumerate() {
+        // The same split as the WHATWG urlencoded parser: `&`-separated sequences, empty
+        // ones skipped, each cut at its first `=`.
+        let sequences = bytes.split(|&b| b == b'&').filter(|s| !s.is_empty());
+        for (count, sequence) in sequences.enumerate() {
             if count >= MAX_PARAMS {
                 return Err(OAuthError::invalid_request("too many parameters"));
             }
+            let (k, v) = match memchr::memchr(b'=', sequence) {
+                Some(at) => (&sequence[..at], &sequence[at + 1..]),
+                None => (sequence, &b""[..]),
+            };
+            let name = form.push_decoded(k);
             // Empty values count as given here, though `get` treats them as omitted.
-            if form.names().any(|name| name == k) {
+            let name_text = &form.text[name.clone()];
+            if form.names().any(|seen| seen == name_text) {
                 return Err(OAuthError::invalid_request(format!(
                     "parameter {} was given more than once",
-                    printable(&k)
+                    printable(name_text)
                 )));
             }
-            let name = form.push(&k);
-            let value = form.push(&v);
+            let value = form.push_decoded(v);
             form.params.push((name, value));
         }
         Ok(form)
     }
 
-    fn push(&mut self, part: &str) -> Range<usize> {
+    /// Appends `raw` decoded (`+` as a space, `%XX` escapes, then UTF-8 with replacement
+    /// characters), and returns where it stands. Most values (tokens, ids, grant types)
+    /// have nothing to decode: a vectorised search says so, and they are copied as they
+    /// came, after the UTF-8 check.
+    fn push_decoded(&mut self, raw: &[u8]) -> Range<usize> {
         let start = self.text.len();
-        self.text.push_str(part);
+        if memchr::memchr2(b'%', b'+', raw).is_none() {
+            // `from_utf8` checks ASCII a word at a time; the lossy decoder goes byte by
+            // byte, so it only runs on what is not UTF-8.
+            match std::str::from_utf8(raw) {
+                Ok(text) => self.text.push_str(text),
+                Err(_) => self.text.push_str(&String::from_utf8_lossy(raw)),
+            }
+        } else {
+            let spaced: Vec<u8> = raw
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+            let decoded: std::borrow::Cow<'_, [u8]> =
+                percent_encoding::percent_decode(&spaced).into();
+            self.text.push_str(&String::from_utf8_lossy(&decoded));
+        }
         start..self.text.len()
     }
 
@@ -115,6 +142,44 @@ mod tests {
         assert_eq!(f.get("a"), Some("\u{FFFD}\u{FFFD}"));
         assert_eq!(f.get("b"), Some("\u{FFFD}\u{FFFD}"));
         assert_eq!(f.get("c"), Some("ok"));
+    }
+
+    #[test]
+    fn decodes_as_the_urlencoded_standard_does() {
+        // Edge cases of the WHATWG parser, which clients' encoders follow: a value may
+        // hold `=`, a lone name is an empty value, empty sequences are skipped, a `%`
+        // without two hex digits stays as it is, `%2B` is a plus and `+` a space.
+        let cases: [&[u8]; 12] = [
+            b"a=b=c",
+            b"lone&b=1",
+            b"&&a=1&&",
+            b"a=%&b=%4&c=%zz&d=%4A",
+            b"a=%2B+%20",
+            b"a+b=1&a%20c=2",
+            b"=x",
+            b"a=\xc3\xa9%C3%A9",
+            b"a=%C3",
+            b"t=eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+            b"a=1;b=2",
+            b"",
+        ];
+        for case in cases {
+            let form = Form::parse(case).unwrap();
+            let expected: Vec<(String, String)> = form_urlencoded::parse(case)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let got: Vec<(String, String)> = form
+                .params
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        form.text[k.clone()].to_owned(),
+                        form.text[v.clone()].to_owned(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, expected, "{}", String::from_utf8_lossy(case));
+        }
     }
 
     #[test]
