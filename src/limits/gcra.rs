@@ -4,12 +4,23 @@
 //! `interval` forward from the later of itself and now; a caller is over the limit when
 //! one more failure would put it more than `count` intervals ahead of now.
 
+/// How far ahead of now a counter may stand and still take one more failure.
+fn allowance(interval: u64, count: u32) -> u64 {
+    interval.saturating_mul(u64::from(count).saturating_sub(1))
+}
+
 /// How long until one more failure fits, or `None` if it fits now.
 pub fn wait_ms(tat: Option<u64>, now: u64, interval: u64, count: u32) -> Option<u64> {
     let tat = tat.unwrap_or(now).max(now);
-    let allowance = interval.saturating_mul(u64::from(count).saturating_sub(1));
+    let allowance = allowance(interval, count);
     let ahead = tat - now;
     (ahead > allowance).then(|| ahead - allowance)
+}
+
+/// The time from which one more failure fits again, unless more are counted: a counter
+/// is over its limit exactly while now is before it.
+pub fn limited_until(tat: u64, interval: u64, count: u32) -> u64 {
+    tat.saturating_sub(allowance(interval, count))
 }
 
 /// The counter after one more failure.
@@ -34,5 +45,19 @@ mod tests {
         assert_eq!(wait_ms(tat, 1000, interval, count), None, "one drained");
         // Long idle: back to a full budget, not more.
         assert_eq!(charged(tat, 100_000, interval), 101_000);
+    }
+
+    #[test]
+    fn limited_until_is_where_the_wait_ends() {
+        let (interval, count) = (1000, 3);
+        let tat = 5000;
+        let until = limited_until(tat, interval, count);
+        assert_eq!(until, 3000);
+        for now in [0, 1000, 2999] {
+            assert_eq!(wait_ms(Some(tat), now, interval, count), Some(until - now));
+        }
+        for now in [3000, 3001, 9000] {
+            assert_eq!(wait_ms(Some(tat), now, interval, count), None);
+        }
     }
 }

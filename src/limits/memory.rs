@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -14,6 +15,9 @@ const SWEEP_AT: usize = 100_000;
 pub struct MemoryLimiter {
     start: Instant,
     counters: Mutex<HashMap<String, u64>>,
+    /// No counter is over its limit from this time on (milliseconds on `start`'s clock),
+    /// unless more failures are counted: the latest end of any limit charged so far.
+    limited_until: AtomicU64,
 }
 
 impl Default for MemoryLimiter {
@@ -21,6 +25,7 @@ impl Default for MemoryLimiter {
         Self {
             start: Instant::now(),
             counters: Mutex::new(HashMap::new()),
+            limited_until: AtomicU64::new(0),
         }
     }
 }
@@ -63,10 +68,69 @@ impl Limiter for MemoryLimiter {
         for c in counters {
             let tat = gcra::charged(map.get(&c.name).copied(), now, c.limit.interval_ms());
             map.insert(c.name.clone(), tat);
+            let until = gcra::limited_until(tat, c.limit.interval_ms(), c.limit.count);
+            self.limited_until.fetch_max(until, Ordering::AcqRel);
         }
         if map.len() > SWEEP_AT {
             map.retain(|_, tat| *tat > now);
         }
         Ok(())
+    }
+
+    fn none_limited(&self) -> bool {
+        self.now() >= self.limited_until.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limit;
+
+    fn counter(name: &str, count: u32, millis: u64) -> Counter {
+        Counter {
+            name: name.into(),
+            limit: Limit {
+                count,
+                period: Duration::from_millis(millis),
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn none_limited_holds_exactly_while_check_allows_everything() {
+        let limiter = MemoryLimiter::default();
+        // Two failures a minute, then one in a 200 ms window that ends soon.
+        let (slow, fast) = (counter("slow", 2, 60_000), counter("fast", 1, 200));
+        assert!(limiter.none_limited(), "nothing counted yet");
+        limiter.charge(std::slice::from_ref(&slow)).await.unwrap();
+        assert!(limiter.none_limited(), "one failure of two fits");
+        assert_eq!(
+            limiter.check(std::slice::from_ref(&slow)).await.unwrap(),
+            Verdict::Allowed
+        );
+        limiter.charge(std::slice::from_ref(&fast)).await.unwrap();
+        assert!(!limiter.none_limited(), "a counter is at its limit");
+        assert!(matches!(
+            limiter.check(std::slice::from_ref(&fast)).await.unwrap(),
+            Verdict::Limited(_)
+        ));
+        // Counters that were never charged are allowed, but the shortcut is off while
+        // any limit lasts: it answers for every counter at once.
+        assert_eq!(
+            limiter.check(&[counter("other", 1, 200)]).await.unwrap(),
+            Verdict::Allowed
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(limiter.none_limited(), "the only limit has lifted");
+        assert_eq!(
+            limiter.check(std::slice::from_ref(&fast)).await.unwrap(),
+            Verdict::Allowed
+        );
+        limiter.charge(std::slice::from_ref(&slow)).await.unwrap();
+        assert!(
+            !limiter.none_limited(),
+            "the second failure of two reaches the limit"
+        );
     }
 }

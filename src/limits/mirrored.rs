@@ -158,4 +158,16 @@ impl Limiter for MirroredLimiter {
         }
         Ok(())
     }
+
+    /// The copy knows while it is current: then nothing is limited when none of its
+    /// entries lasts beyond now.
+    fn none_limited(&self) -> bool {
+        if !self.current.load(Ordering::Acquire) {
+            return false;
+        }
+        let now = Instant::now();
+        self.limited
+            .lock()
+            .is_ok_and(|limited| limited.values().all(|until| *until <= now))
+    }
 }

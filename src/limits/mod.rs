@@ -150,4 +150,9 @@ pub trait Limiter: Send + Sync + 'static {
     async fn check(&self, counters: &[Counter]) -> Result<Verdict, LimitError>;
     /// Counts one failure on every counter.
     async fn charge(&self, counters: &[Counter]) -> Result<(), LimitError>;
+    /// True only when this instance knows that no counter at all is over its limit now,
+    /// so [`Self::check`] would allow any counters it were given. Every /token,
+    /// /introspect and /revoke call authenticates a client, and naming its counters costs
+    /// two digests; while nobody is limited (nearly always), the hot paths skip that.
+    fn none_limited(&self) -> bool;
 }

@@ -114,8 +114,10 @@ pub async fn authenticate(
         Presented::Secret { client_id, secret } => (client_id, Some(secret)),
         Presented::Public { client_id } => (client_id, None),
     };
-    let counters = services.config.limits.client(client_id.as_str(), address);
-    if let Verdict::Limited(wait) = services.limits.check(&counters).await? {
+    let counters = || services.config.limits.client(client_id.as_str(), address);
+    if !services.limits.none_limited()
+        && let Verdict::Limited(wait) = services.limits.check(&counters()).await?
+    {
         // No audit write here: a flood of refused attempts must stay cheap. The failure
         // that reached the limit was recorded as the lockout.
         crate::metrics::get().rate_limited("client");
@@ -123,6 +125,7 @@ pub async fn authenticate(
     }
     let result = check(services, client_id, secret).await;
     if matches!(result, Err(OAuthError::InvalidClient)) {
+        let counters = counters();
         services.limits.charge(&counters).await?;
         let locked = matches!(services.limits.check(&counters).await?, Verdict::Limited(_));
         let (action, why) = if locked {
