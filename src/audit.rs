@@ -95,6 +95,7 @@ pub async fn record_in<E: std::fmt::Display>(
     outcome: Result<(), &E>,
     now: UnixTime,
 ) {
+    let outcome = outcome.map_err(|e| e as &dyn std::fmt::Display);
     let recorded = match event(actor, action, subject, context, outcome, now) {
         Ok(event) => store.record_audit(&event).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
@@ -106,12 +107,12 @@ pub async fn record_in<E: std::fmt::Display>(
 
 /// The event [`record_in`] would record, for a caller that writes it together with what
 /// it records (a login, with the session it starts).
-pub fn event<E: std::fmt::Display>(
+pub fn event(
     actor: &Actor,
     action: &str,
     subject: Option<&str>,
     context: Context<'_>,
-    outcome: Result<(), &E>,
+    outcome: Result<(), &dyn std::fmt::Display>,
     now: UnixTime,
 ) -> Result<AuditEvent, crate::crypto::CryptoError> {
     // Listed by (time, id): the id leads with nanoseconds, so events of one second list

@@ -308,7 +308,7 @@ pub async fn sign_in(
         "login",
         Some(&account),
         context,
-        Ok::<(), &&str>(()),
+        Ok(()),
         auth_time,
     )
     .map_err(|e| SignInError::Failed(e.into()))?;
