@@ -34,6 +34,7 @@ mod logs;
 mod metrics;
 mod pages;
 mod refresh;
+mod refresh_batches;
 mod schema;
 mod shared_state;
 mod survival;

@@ -14,8 +14,10 @@
 //!
 //! Each rotation keeps its own answer and its own atomicity: the statement rotates each
 //! token only when it is current, as one rotation would, and says per element whether it
-//! did. A rotation whose caller has gone before its batch left is dropped unsent, so an
-//! abandoned refresh spends nothing.
+//! did. A rotation whose caller has gone before its batch left (its future dropped, as
+//! when a shutdown cuts a request short) is dropped unsent, so it spends nothing. A client
+//! that hangs up does not drop it: actix-web runs the handler to its end, and that client
+//! retries with the same token within the refresh retry window.
 //!
 //! Failure cases:
 //! - The statement fails: every rotation in it gets the error (503 for an unreachable

@@ -210,6 +210,15 @@ impl TestApp {
         }
     }
 
+    /// A connection straight to the test's Postgres database, for a test that holds
+    /// locks or reads values sigil never shows.
+    pub async fn postgres(&self) -> sqlx::PgConnection {
+        match self.database().await {
+            Database::Postgres(c) => c,
+            Database::Sqlite(_) => panic!("a Postgres test app"),
+        }
+    }
+
     /// Live rows per table, read straight from the database: an attack must leave these
     /// unchanged.
     pub async fn row_counts(&self) -> Vec<i64> {
