@@ -5,7 +5,8 @@ Every scenario runs against sigil on the embedded default and on Postgres + Redi
 against panva's oidc-provider (in memory) where it has the same thing to offer. The load
 comes from other processes on the same cores: wrk for the scenarios that drive a server
 as hard as it goes, and `bench-tool probe` for introspection at a fixed rate during the
-login flood. Each server runs alone while it is measured.
+login flood. The servers run side by side and take turns, pass by pass: each is alone
+under load while it is measured.
 
 Every scenario first runs a warm-up that checks each response body (a real token,
 `"active":true`, a code), so an error or a miss can never be counted as throughput. Then
@@ -456,31 +457,34 @@ def probe(server, token, rate, seconds):
     )
 
 
-def measure(scenario, conns, seconds, passes):
+def measure_pass(scenario, conns, seconds):
+    """One pass of `scenario` at `conns` connections."""
     server = scenario.server
-    runs = []
-    for _ in range(passes):
-        if scenario.name == "login":
-            # A pass's end leaves up to a queue's worth of logins queued; the next pass
-            # starts once the server has worked through them, or its first second
-            # measures that backlog as 503 busy.
-            time.sleep(3)
-        env = scenario.fresh(conns)
-        prober = None
-        if scenario.name == "login":
-            prober = probe(server, server.issue(), 1000, seconds)
-        with RssSampler(server.proc.pid) as rss:
-            result = wrk(scenario.script, server, conns, seconds, env)
-        if prober:
-            result["probe"] = json.loads(prober.communicate()[0])
-        # Only answers that were right count: an error is never throughput.
-        good = result["requests"] - result["errors"] - result["non_2xx"]
-        result["rate"] = max(good, 0) / (result["duration_us"] / 1e6)
-        result["rss_peak_kib"] = rss.peak
-        runs.append(result)
-        log(f"    {conns:>3} conns: {result['rate']:>9.0f}/s  p99 {result['p99_us'] / 1000:.2f} ms"
-            f"  errors {result['errors'] + result['non_2xx']}")
-    runs.sort(key=lambda r: r["rate"])
+    if scenario.name == "login":
+        # A pass's end leaves up to a queue's worth of logins queued; the next pass
+        # starts once the server has worked through them, or its first second
+        # measures that backlog as 503 busy.
+        time.sleep(3)
+    env = scenario.fresh(conns)
+    prober = None
+    if scenario.name == "login":
+        prober = probe(server, server.issue(), 1000, seconds)
+    with RssSampler(server.proc.pid) as rss:
+        result = wrk(scenario.script, server, conns, seconds, env)
+    if prober:
+        result["probe"] = json.loads(prober.communicate()[0])
+    # Only answers that were right count: an error is never throughput.
+    good = result["requests"] - result["errors"] - result["non_2xx"]
+    result["rate"] = max(good, 0) / (result["duration_us"] / 1e6)
+    result["rss_peak_kib"] = rss.peak
+    log(f"    {server.label:<24} {conns:>3} conns: {result['rate']:>9.0f}/s"
+        f"  p99 {result['p99_us'] / 1000:.2f} ms  errors {result['errors'] + result['non_2xx']}")
+    return result
+
+
+def median_pass(runs):
+    """The median pass by throughput, with every pass's rate beside it."""
+    runs = sorted(runs, key=lambda r: r["rate"])
     median = runs[len(runs) // 2]
     median["passes"] = [round(r["rate"]) for r in runs]
     return median
@@ -541,28 +545,43 @@ def warm_up(scenario, seconds):
     log(f"  warm-up: {check['ok']} responses checked")
 
 
-def run_server(server, wanted, args, tokens_dir):
-    results = {"label": server.label, "scenarios": {}}
-    log(f"== {server.label}")
-    server.start()
-    try:
-        time.sleep(1)
-        results["rss_idle_kib"] = rss_kib(server.proc.pid)
-        for name in wanted:
-            if name not in server.offers:
-                continue
-            log(f"- {name}")
-            scenario = Scenario(name, server, tokens_dir)
-            warm_up(scenario, 1 if args.quick else 3)
-            results["scenarios"][name] = {
-                str(c): measure(scenario, c, args.seconds, args.passes) for c in args.conns
-            }
-            results["scenarios"][name]["rss_after_kib"] = rss_kib(server.proc.pid)
+def run_servers(servers, wanted, args, tokens_dir):
+    """Every scenario on every server that offers it. The servers are all started first
+    and take turns pass by pass, each alone under load while the others idle, and each
+    pass starts with the next server in line: this host's speed drifts within minutes
+    (at times threefold for the peer), and run one after the other, a drift between one
+    server's turn and the next would decide their ratio."""
+    results = {s.name: {"label": s.label, "scenarios": {}} for s in servers}
+    for server in servers:
+        log(f"== starting {server.label}")
+        server.start()
+    time.sleep(1)
+    for server in servers:
+        results[server.name]["rss_idle_kib"] = rss_kib(server.proc.pid)
+    for name in wanted:
+        log(f"- {name}")
+        scenarios = []
+        for server in servers:
+            if name in server.offers:
+                log(f"  {server.label}")
+                scenario = Scenario(name, server, tokens_dir)
+                warm_up(scenario, 1 if args.quick else 3)
+                scenarios.append(scenario)
+        for conns in args.conns:
+            runs = {s.server.name: [] for s in scenarios}
+            for i in range(args.passes):
+                turn = i % len(scenarios)
+                for scenario in scenarios[turn:] + scenarios[:turn]:
+                    runs[scenario.server.name].append(measure_pass(scenario, conns, args.seconds))
+            for server_name, passes in runs.items():
+                results[server_name]["scenarios"].setdefault(name, {})[str(conns)] = median_pass(passes)
+        for scenario in scenarios:
+            server = scenario.server
+            results[server.name]["scenarios"][name]["rss_after_kib"] = rss_kib(server.proc.pid)
             if name == "introspect_10k" and getattr(server, "backend", None) == "postgres":
-                results["propagation"] = propagation(server, tokens_dir, args.seconds)
-        results["rss_end_kib"] = rss_kib(server.proc.pid)
-    finally:
-        server.stop()
+                results[server.name]["propagation"] = propagation(server, tokens_dir, args.seconds)
+    for server in servers:
+        results[server.name]["rss_end_kib"] = rss_kib(server.proc.pid)
     return results
 
 
@@ -614,9 +633,12 @@ def main():
     # the bar the login rate is measured against.
     floors = [argon2_floor()] if "login" in wanted else []
     with tempfile.TemporaryDirectory(prefix="sigil-bench-tokens-") as tokens_dir:
-        for key in args.servers.split(","):
-            server = Peer() if key == "peer" else Sigil(key)
-            run["servers"][server.name] = run_server(server, wanted, args, tokens_dir)
+        servers = [Peer() if key == "peer" else Sigil(key) for key in args.servers.split(",")]
+        try:
+            run["servers"] = run_servers(servers, wanted, args, tokens_dir)
+        finally:
+            for server in servers:
+                server.stop()
     if floors:
         floors.append(argon2_floor())
         floor, seconds, _ = max(floors)
