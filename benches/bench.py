@@ -457,14 +457,23 @@ def probe(server, token, rate, seconds):
     )
 
 
+def idle_floor():
+    """The argon2 floor measured once the server has worked through a login pass's
+    backlog (a pass's end leaves up to a queue's worth of logins queued; a pass that
+    started on it would measure it as 503 busy, and a hash timed beside it would be
+    slowed by it)."""
+    time.sleep(3)
+    return argon2_floor()
+
+
 def measure_pass(scenario, conns, seconds):
-    """One pass of `scenario` at `conns` connections."""
+    """One pass of `scenario` at `conns` connections. A login pass also gets the argon2
+    floor timed just before and just after it: this host's speed drifts by a quarter
+    within minutes, so a floor timed at the run's start or end says little about a pass
+    in between. The faster of the two sets the pass's floor, so a slow moment never
+    lowers the bar."""
     server = scenario.server
-    if scenario.name == "login":
-        # A pass's end leaves up to a queue's worth of logins queued; the next pass
-        # starts once the server has worked through them, or its first second
-        # measures that backlog as 503 busy.
-        time.sleep(3)
+    floors = [idle_floor()] if scenario.name == "login" else []
     env = scenario.fresh(conns)
     prober = None
     if scenario.name == "login":
@@ -477,16 +486,39 @@ def measure_pass(scenario, conns, seconds):
     good = result["requests"] - result["errors"] - result["non_2xx"]
     result["rate"] = max(good, 0) / (result["duration_us"] / 1e6)
     result["rss_peak_kib"] = rss.peak
+    share = ""
+    if floors:
+        floors.append(idle_floor())
+        floor, hash_s, _ = max(floors)
+        result["argon2"] = {"seconds_per_hash": hash_s, "floor_per_s": floor,
+                            "all_cores_per_s": max(f[2] for f in floors),
+                            "seconds_per_hash_measured": [f[1] for f in floors]}
+        result["share_of_floor"] = result["rate"] / floor
+        share = f"  {result['share_of_floor']:.0%} of the floor ({hash_s * 1000:.1f} ms a hash)"
     log(f"    {server.label:<24} {conns:>3} conns: {result['rate']:>9.0f}/s"
-        f"  p99 {result['p99_us'] / 1000:.2f} ms  errors {result['errors'] + result['non_2xx']}")
+        f"  p99 {result['p99_us'] / 1000:.2f} ms  errors {result['errors'] + result['non_2xx']}{share}")
     return result
 
 
+LATENCIES = ("p50_us", "p99_us", "p999_us")
+
+
 def median_pass(runs):
-    """The median pass by throughput, with every pass's rate beside it."""
-    runs = sorted(runs, key=lambda r: r["rate"])
-    median = runs[len(runs) // 2]
+    """Three passes, medians: the median pass by throughput (by share of the argon2
+    floor for logins), with each latency percentile and the probe's p99 replaced by its
+    median over the passes, since the pass with the median throughput need not have the
+    median tail. Every pass's figures stay beside it."""
+    key = "share_of_floor" if "share_of_floor" in runs[0] else "rate"
+    runs = sorted(runs, key=lambda r: r[key])
+    median = dict(runs[len(runs) // 2])
     median["passes"] = [round(r["rate"]) for r in runs]
+    for name in LATENCIES:
+        median[f"{name}_passes"] = [r[name] for r in runs]
+        median[name] = statistics.median(r[name] for r in runs)
+    if "probe" in median:
+        median["probe"] = dict(median["probe"])
+        median["probe"]["p99_passes_us"] = [r["probe"]["p99_us"] for r in runs]
+        median["probe"]["p99_us"] = statistics.median(r["probe"]["p99_us"] for r in runs)
     return median
 
 
@@ -628,9 +660,8 @@ def main():
         "quick": args.quick,
         "servers": {},
     }
-    # The hash is timed before and after the servers run, and the faster time sets the
-    # floor: this host's speed drifts within minutes, and a slow moment must not lower
-    # the bar the login rate is measured against.
+    # The hash is also timed before and after the whole run, for the record; each login
+    # pass is held against the floor timed beside it (measure_pass).
     floors = [argon2_floor()] if "login" in wanted else []
     with tempfile.TemporaryDirectory(prefix="sigil-bench-tokens-") as tokens_dir:
         servers = [Peer() if key == "peer" else Sigil(key) for key in args.servers.split(",")]

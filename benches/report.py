@@ -57,7 +57,7 @@ def table(run):
     labels = [run["servers"][s]["label"] for s in names]
     lines = []
     for conns in conn_counts(run):
-        lines.append(f"**{conns} connections** (median of {'1 pass' if run['quick'] else '3 passes'}):\n")
+        lines.append(f"**{conns} connections** ({'1 pass' if run['quick'] else 'medians of 3 passes, throughput and each percentile on its own'}):\n")
         head = ["scenario", *labels]
         if "oidc-provider" in names:
             head.append("sigil (Postgres + Redis) ÷ peer")
@@ -115,13 +115,15 @@ def table(run):
             f"introspected {prop['load_rate']:,.0f} tokens/s for wrk at 64 connections."
         )
     if "argon2" in run:
-        a = run["argon2"]
         login = result(run, "sigil-postgres", "login", max(conn_counts(run)))
         if login:
+            a = floor_of(run, login)
             lines.append("")
             lines.append(
-                f"Login: one argon2id hash takes {a['seconds_per_hash'] * 1000:.1f} ms here, so "
-                f"the floor is {a['floor_per_s']:.0f} logins/s on {run['machine']['cores']} cores; "
+                f"Login, the median pass at {max(conn_counts(run))} connections: one argon2id "
+                f"hash took {a['seconds_per_hash'] * 1000:.1f} ms beside it (the faster of the "
+                f"times just before and just after it), so the floor was "
+                f"{a['floor_per_s']:.0f} logins/s on {run['machine']['cores']} cores; "
                 f"sigil on Postgres + Redis reached {login['rate']:.0f}/s = "
                 f"{login['rate'] / a['floor_per_s']:.0%} of it."
             )
@@ -134,6 +136,12 @@ def table(run):
                     f"{login['rate'] / a['all_cores_per_s']:.0%} of it."
                 )
     return "\n".join(lines)
+
+
+def floor_of(run, login):
+    """The argon2 floor a login result is held against: the one timed beside its pass,
+    or, in results from before floors were timed per pass, the run's."""
+    return login.get("argon2") or run["argon2"]
 
 
 def targets(run):
@@ -150,7 +158,7 @@ def targets(run):
         ok = got >= times and (p99_ms is None or mine["p99_us"] / 1000 < p99_ms)
         # Shown rounded down, so a ratio just short of its target never reads as the target.
         got = math.floor(got * 10) / 10
-        p99 = f", p99 {mine['p99_us'] / 1000:.1f} ms (< {p99_ms} ms)" if p99_ms else ""
+        p99 = f", p99 {mine['p99_us'] / 1000:.1f} ms" if p99_ms else ""
         out.append(f"| {SCENARIO_LABELS[scenario]} ≥ {times}× the peer{' , p99 < ' + str(p99_ms) + ' ms' if p99_ms else ''} "
                    f"| {got:.1f}×{p99} | {'met' if ok else '**not met**'} |")
 
@@ -159,7 +167,7 @@ def targets(run):
     ratio("refresh", 2)
     login = result(run, "sigil-postgres", "login", conns)
     if login and "argon2" in run:
-        share = login["rate"] / run["argon2"]["floor_per_s"]
+        share = login["rate"] / floor_of(run, login)["floor_per_s"]
         p99 = login["probe"]["p99_us"] / 1000
         ok = share >= 0.8 and p99 < 10
         out.append(f"| login ≥ 80 % of the argon2 floor, /introspect p99 < 10 ms alongside "
