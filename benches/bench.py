@@ -10,7 +10,7 @@ under load while it is measured.
 
 Every scenario first runs a warm-up that checks each response body (a real token,
 `"active":true`, a code), so an error or a miss can never be counted as throughput. Then
-three passes at each connection count; the table gives the median pass (by throughput).
+three passes at each connection count; the table gives each figure's median over them.
 
     benches/run                 # everything; writes BENCHMARKS.md and benches/chart.svg
     benches/run --quick         # one short pass each, for a look while working
