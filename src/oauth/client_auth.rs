@@ -59,11 +59,10 @@ pub fn parse_basic(header: &str) -> Result<(ClientId, String), ParseError> {
     Ok((ClientId::parse(&id)?, secret))
 }
 
+/// RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined; unlike
+/// a form, credentials that do not decode to UTF-8 are refused, not repaired.
 fn urldecode(s: &str) -> Result<String, ParseError> {
-    // form-urlencoding: '+' is a space, then percent-decoding.
-    percent_encoding::percent_decode_str(&s.replace('+', " "))
-        .decode_utf8()
-        .map(|c| c.into_owned())
+    String::from_utf8(super::form::decode(s.as_bytes()).into_owned())
         .map_err(|_| ParseError("malformed Basic credentials"))
 }
 
@@ -231,6 +230,7 @@ mod tests {
             basic("no-colon"),
             basic("bad id:secret"),
             format!("Basic {}", STANDARD.encode([0xff, b':', b'a'])),
+            basic("client:%FF"),
             format!("Basic {}", "A".repeat(2000)),
         ] {
             assert!(parse_basic(&bad).is_err(), "{bad}");

@@ -4,6 +4,7 @@
 //! smuggling vector: two layers may each read a different one), and one sent without a
 //! value is treated as omitted.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::OAuthError;
@@ -57,27 +58,16 @@ impl Form {
         Ok(form)
     }
 
-    /// Appends `raw` decoded (`+` as a space, `%XX` escapes, then UTF-8 with replacement
-    /// characters), and returns where it stands. Most values (tokens, ids, grant types)
-    /// have nothing to decode: a vectorised search says so, and they are copied as they
-    /// came, after the UTF-8 check.
+    /// Appends `raw` decoded, with replacement characters where it is not UTF-8, and
+    /// returns where it stands.
     fn push_decoded(&mut self, raw: &[u8]) -> Range<usize> {
         let start = self.text.len();
-        if memchr::memchr2(b'%', b'+', raw).is_none() {
-            // `from_utf8` checks ASCII a word at a time; the lossy decoder goes byte by
-            // byte, so it only runs on what is not UTF-8.
-            match std::str::from_utf8(raw) {
-                Ok(text) => self.text.push_str(text),
-                Err(_) => self.text.push_str(&String::from_utf8_lossy(raw)),
-            }
-        } else {
-            let spaced: Vec<u8> = raw
-                .iter()
-                .map(|&b| if b == b'+' { b' ' } else { b })
-                .collect();
-            let decoded: std::borrow::Cow<'_, [u8]> =
-                percent_encoding::percent_decode(&spaced).into();
-            self.text.push_str(&String::from_utf8_lossy(&decoded));
+        let decoded = decode(raw);
+        // `from_utf8` checks ASCII a word at a time; the lossy decoder goes byte by byte,
+        // so it only runs on what is not UTF-8.
+        match std::str::from_utf8(&decoded) {
+            Ok(text) => self.text.push_str(text),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(&decoded)),
         }
         start..self.text.len()
     }
@@ -99,6 +89,20 @@ impl Form {
         self.get(name)
             .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
     }
+}
+
+/// One form-urlencoded part undone (`+` is a space, `%XX` an escape; a `%` without two hex
+/// digits stays as it is), as bytes. Most parts (tokens, ids, secrets, grant types) have
+/// nothing to undo: a vectorised search says so, and they are lent back as they came.
+pub fn decode(raw: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr2(b'%', b'+', raw).is_none() {
+        return Cow::Borrowed(raw);
+    }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    Cow::Owned(percent_encoding::percent_decode(&spaced).collect())
 }
 
 /// A parameter name as safe to echo in an error description.
