@@ -4,6 +4,7 @@
 //! Every failure is the same `invalid_client`, whatever was wrong, and a secret is
 //! compared as a SHA-256 digest in constant time.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -55,15 +56,21 @@ pub fn parse_basic(header: &str) -> Result<(ClientId, String), ParseError> {
         .split_once(':')
         .ok_or(ParseError("malformed Basic credentials"))?;
     let id = urldecode(id)?;
-    let secret = urldecode(secret)?;
+    let secret = urldecode(secret)?.into_owned();
     Ok((ClientId::parse(&id)?, secret))
 }
 
 /// RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined; unlike
-/// a form, credentials that do not decode to UTF-8 are refused, not repaired.
-fn urldecode(s: &str) -> Result<String, ParseError> {
-    String::from_utf8(super::form::decode(s.as_bytes()).into_owned())
-        .map_err(|_| ParseError("malformed Basic credentials"))
+/// a form, credentials that do not decode to UTF-8 are refused, not repaired. A part with
+/// nothing to decode (the usual case) is lent back, not copied.
+fn urldecode(s: &str) -> Result<Cow<'_, str>, ParseError> {
+    match super::form::decode(s.as_bytes()) {
+        // Nothing was undone: the bytes are `s`'s own, already UTF-8.
+        Cow::Borrowed(_) => Ok(Cow::Borrowed(s)),
+        Cow::Owned(bytes) => String::from_utf8(bytes)
+            .map(Cow::Owned)
+            .map_err(|_| ParseError("malformed Basic credentials")),
+    }
 }
 
 /// Works out what the caller presented, from the Authorization header and the body.
@@ -218,6 +225,8 @@ mod tests {
         assert_eq!(secret, "s:cr t");
         let (_, secret) = parse_basic(&basic("client:a&b")).unwrap();
         assert_eq!(secret, "a&b");
+        let (id, _) = parse_basic(&basic("my%2Dclient:s")).unwrap();
+        assert_eq!(id.as_str(), "my-client");
         assert!(parse_basic(&format!("bAsIc {}", STANDARD.encode("c:s"))).is_ok());
     }
 
