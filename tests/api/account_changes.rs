@@ -111,12 +111,22 @@ async fn deleting_or_disabling_a_client_revokes_its_tokens(backend: Backend) {
     ));
     inactive_everywhere_within_2s(&[&a, &b], &bystander, &t1).await;
 
+    // Instance b shows the client's login form, and so holds a copy of the client.
+    let params = b.authorize_params(&switched_off, &[]);
+    assert_eq!(b.get_authorize(&params).await.status(), 200);
     json_ok(&sigil(
         &a.env,
         &["clients", "disable", &switched_off.id, "--json"],
         None,
     ));
     inactive_everywhere_within_2s(&[&a, &b], &bystander, &t2).await;
+    let page = b.get_authorize(&params).await;
+    assert_eq!(
+        page.status(),
+        400,
+        "b's copy of the client is not used once disabled"
+    );
+    assert!(page.text().await.unwrap().contains("or disabled"));
     let res = b
         .token(&switched_off)
         .grant("client_credentials")

@@ -57,8 +57,18 @@ async fn postgres_outage_answers_503_and_changes_nothing() {
             .starts_with("text/html")
     );
     assert!(res.text().await.unwrap().contains("Please try again"));
+    // A new authorization request that only needs its client shows the form, from this
+    // instance's copy of the client; one that must read the browser's session cannot be
+    // answered.
     let res = app.get_authorize(&params).await;
-    assert_eq!(res.status(), 503, "a new authorization request");
+    assert_eq!(res.status(), 200, "a login form needs no store");
+    assert!(res.text().await.unwrap().contains("csrf_token"));
+    let res = app.get_authorize(&app.authorize_params(&client, &[])).await;
+    assert_eq!(
+        res.status(),
+        503,
+        "a new authorization request with a session"
+    );
     assert!(retry_after(&res));
     assert!(res.text().await.unwrap().contains("Please try again"));
     let res = app.get("/readyz").await;

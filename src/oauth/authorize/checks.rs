@@ -7,6 +7,8 @@ use crate::domain::{
 use crate::oauth::OAuthError;
 use crate::oauth::form::Form;
 use crate::services::Services;
+use std::sync::Arc;
+
 use crate::store::ClientRecord;
 
 pub struct Ctx<'a> {
@@ -28,14 +30,16 @@ impl Ctx<'_> {
     }
 }
 
-pub async fn client(services: &Services, form: &Form) -> Result<ClientRecord, AuthorizeError> {
+/// The client an authorization request names, from the same in-process copy /token uses
+/// (a store read only when this instance has none, or it changed): each step of a
+/// browser's login re-checks the request, so each would otherwise cost a round trip.
+pub async fn client(services: &Services, form: &Form) -> Result<Arc<ClientRecord>, AuthorizeError> {
     let raw = form
         .get("client_id")
         .ok_or_else(|| AuthorizeError::Page("The request has no client_id.".into()))?;
     let id = ClientId::parse(raw)
         .map_err(|_| AuthorizeError::Page("The client_id is not valid.".into()))?;
     services
-        .store
         .client(&id)
         .await
         .map_err(|e| AuthorizeError::Unavailable(e.into()))?

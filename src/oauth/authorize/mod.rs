@@ -11,6 +11,8 @@ mod consent;
 
 pub use consent::{Decided, decide};
 
+use std::sync::Arc;
+
 use super::OAuthError;
 use super::form::Form;
 use crate::clock::UnixTime;
@@ -61,7 +63,7 @@ impl Delivery {
 /// A fully checked authorization request.
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
-    pub client: ClientRecord,
+    pub client: Arc<ClientRecord>,
     pub redirect_uri: RedirectUri,
     pub state: Option<State>,
     pub scope: Scope,
