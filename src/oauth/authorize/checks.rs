@@ -1,5 +1,7 @@
 //! One function per authorization-request check; `super::validate` fixes their order.
 
+use std::sync::Arc;
+
 use super::{AuthorizeError, ErrorRedirect, Prompt, ResponseMode};
 use crate::domain::{
     ClientId, CodeChallenge, GrantType, Nonce, RedirectUri, Scope, State, Username,
@@ -7,8 +9,6 @@ use crate::domain::{
 use crate::oauth::OAuthError;
 use crate::oauth::form::Form;
 use crate::services::Services;
-use std::sync::Arc;
-
 use crate::store::ClientRecord;
 
 pub struct Ctx<'a> {
