@@ -235,6 +235,9 @@ class Sigil(Server):
             "SIGIL_ACCESS_TOKEN_TTL": "3600",
             "SIGIL_LOG": os.environ.get("SIGIL_LOG", "warn"),
         }
+        # The hash's parameters reach the server as they reach `bench-tool hash-time`,
+        # which reads this environment: the floor is always timed at the server's own.
+        self.env.update({k: v for k, v in os.environ.items() if k.startswith("SIGIL_ARGON2_")})
         if backend == "postgres":
             self.db = f"sigil_bench_{os.getpid()}"
             subprocess.run(

@@ -116,12 +116,8 @@ pub const SETTINGS: &[Setting] = &[
         "10000",
         "how long a client may take to send its headers, and then its body",
     ),
-    s(
-        "SIGIL_ARGON2_MEMORY_KIB",
-        "12288",
-        "argon2id memory (OWASP)",
-    ),
-    s("SIGIL_ARGON2_ITERATIONS", "3", "argon2id passes (OWASP)"),
+    s("SIGIL_ARGON2_MEMORY_KIB", "7168", "argon2id memory (OWASP)"),
+    s("SIGIL_ARGON2_ITERATIONS", "5", "argon2id passes (OWASP)"),
     s("SIGIL_ARGON2_PARALLELISM", "1", "argon2id lanes (OWASP)"),
     s(
         "SIGIL_LOGIN_CONCURRENCY",

@@ -1,11 +1,11 @@
 //! Advice to the kernel on how to back memory sigil owns.
 //!
 //! argon2id reads a pseudo-random 1 KiB block of its buffer for every block it writes,
-//! so with 4 KiB pages nearly every read of a 12 MiB buffer misses the TLB and walks the
-//! page tables, and two hashes at once fight over the cache those walks need. Backed by
-//! 2 MiB pages, the same buffer takes six TLB entries. Linux gives an allocation
-//! transparent huge pages only when asked (`madvise`, the default of most
-//! distributions), so the password workers ask for their buffers.
+//! so with 4 KiB pages nearly every read of a 7 MiB buffer misses the first-level TLB and
+//! many walk the page tables, and two hashes at once fight over the cache those walks
+//! need. Backed by 2 MiB pages, the same buffer takes a handful of TLB entries. Linux
+//! gives an allocation transparent huge pages only when asked (`madvise`, the default
+//! of most distributions), so the password workers ask for their buffers.
 //!
 //! This crate holds the workspace's only `unsafe` block, which is why it is a crate: the
 //! others forbid `unsafe_code`. The advice changes how the kernel backs the pages, never

@@ -175,18 +175,30 @@ mod tests {
 
     #[test]
     fn phc_parameters_are_bounded_before_argon2_sees_them() {
-        let ok = "$argon2id$v=19$m=12288,t=3,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+        let ok = "$argon2id$v=19$m=7168,t=5,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
         assert_eq!(phc_params(ok), Some(HashParams::default()));
         assert!(uses_params(ok, &HashParams::default()));
-        // Stored under the earlier default: still read, and rehashed at the next login.
-        let earlier = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
-        let read = HashParams {
-            memory_kib: 19456,
-            iterations: 2,
-            parallelism: 1,
-        };
-        assert_eq!(phc_params(earlier), Some(read));
-        assert!(!uses_params(earlier, &HashParams::default()));
+        // Stored under the earlier defaults: still read, and rehashed at the next login.
+        for (earlier, memory_kib, iterations) in [
+            (
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                19456,
+                2,
+            ),
+            (
+                "$argon2id$v=19$m=12288,t=3,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                12288,
+                3,
+            ),
+        ] {
+            let read = HashParams {
+                memory_kib,
+                iterations,
+                parallelism: 1,
+            };
+            assert_eq!(phc_params(earlier), Some(read));
+            assert!(!uses_params(earlier, &HashParams::default()));
+        }
         for bad in [
             // Found by the fuzzer: argon2 0.5 overflows on 8 * p.
             "$argon2id$v=1$m=19456,t=2,p=944562221$clJOnQ",

@@ -5,14 +5,14 @@
 //! Why not tokio's blocking pool: a blocking task cannot be cancelled, so a login whose
 //! caller went away (a load balancer's timeout, a flood that disconnects) kept hashing
 //! there after its permit was released, on as many threads as there had been callers,
-//! each allocating its own 19 MiB. A flood of abandoned logins then saturated every core
+//! each allocating its own buffer (19 MiB at the parameters of the time). A flood of abandoned logins then saturated every core
 //! and, through the allocator's per-thread arenas, held on to hundreds of MiB for good.
 //! Here at most `concurrency` hashes ever run, and a job whose caller has gone is dropped
 //! unstarted.
 //!
 //! Why buffers are reserved larger than they are used: glibc serves a large allocation
 //! from a mapping of its own, but freeing one of up to 32 MiB (its largest dynamic mmap
-//! threshold on 64-bit) raises the threshold to that size, and the next 19 MiB buffer
+//! threshold on 64-bit) raises the threshold to that size, and the next buffer of that size
 //! then comes from the thread's arena, which keeps the memory after it is freed. Handing
 //! idle buffers back that way once left 185–195 MiB behind after a benchmark. A buffer
 //! reserved above 32 MiB is always a mapping of its own, is unmapped when freed, and
