@@ -5,10 +5,10 @@
 //! Why not tokio's blocking pool: a blocking task cannot be cancelled, so a login whose
 //! caller went away (a load balancer's timeout, a flood that disconnects) kept hashing
 //! there after its permit was released, on as many threads as there had been callers,
-//! each allocating its own buffer (19 MiB at the parameters of the time). A flood of abandoned logins then saturated every core
-//! and, through the allocator's per-thread arenas, held on to hundreds of MiB for good.
-//! Here at most `concurrency` hashes ever run, and a job whose caller has gone is dropped
-//! unstarted.
+//! each allocating its own buffer (19 MiB at the parameters of the time). A flood of
+//! abandoned logins then saturated every core and, through the allocator's per-thread
+//! arenas, held on to hundreds of MiB for good. Here at most `concurrency` hashes ever
+//! run, and a job whose caller has gone is dropped unstarted.
 //!
 //! Why buffers are reserved larger than they are used: glibc serves a large allocation
 //! from a mapping of its own, but freeing one of up to 32 MiB (its largest dynamic mmap
