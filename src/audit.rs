@@ -141,14 +141,19 @@ pub fn event(
 /// A token issued: one line on the `audit` log target (JSON with `SIGIL_LOG_FORMAT=json`).
 /// The token itself never appears, only what it was issued for.
 /// The scope is formatted only when the `audit` target is on: this runs for every token.
-pub fn issued(client: &str, grant_type: &str, scope: &crate::domain::Scope, address: &str) {
+pub fn issued(
+    client: &str,
+    grant_type: &str,
+    scope: &crate::domain::Scope,
+    address: std::net::IpAddr,
+) {
     tracing::info!(
         target: "audit",
         event = "token.issued",
         client_id = client,
         grant_type,
         scope = %scope,
-        address,
+        address = %address,
         "token issued"
     );
 }

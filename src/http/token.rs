@@ -1,6 +1,7 @@
 //! /token, /introspect and /revoke: machine endpoints, JSON out, no-store.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -72,14 +73,14 @@ pub async fn token(
         let request = TokenRequest::parse(&form)?;
         seen.grant_type = Some(request.grant_type().as_str());
         let from = address(&req, &services);
-        let client = client_auth::authenticate(&services, &presented, &from).await?;
+        let client = client_auth::authenticate(&services, &presented, from).await?;
         seen.client = Some(client.id.as_str().to_owned());
-        let issued = grant::exchange(&services, &client, request, &from).await?;
+        let issued = grant::exchange(&services, &client, request, from).await?;
         crate::audit::issued(
             client.id.as_str(),
             seen.grant_type.unwrap_or("-"),
             &issued.scope,
-            &from,
+            from,
         );
         Ok(issued)
     }
@@ -92,8 +93,11 @@ pub async fn token(
     respond(result)
 }
 
-fn address(req: &HttpRequest, services: &Services) -> String {
-    client_address(req, &services.config.trusted_proxies).to_string()
+/// The caller's address, kept as an address: it becomes text only where it is written
+/// down (a refusal's audit event, a guessing counter's name), never on a request that
+/// succeeds.
+fn address(req: &HttpRequest, services: &Services) -> IpAddr {
+    client_address(req, &services.config.trusted_proxies)
 }
 
 fn token_param(form: &Form) -> Result<&str, OAuthError> {
@@ -108,12 +112,9 @@ pub async fn introspect(
     let mut seen = Seen::default();
     let result = async {
         let (form, presented) = read(&req, payload).await?;
-        let caller = client_auth::authenticate_confidential(
-            &services,
-            &presented,
-            &address(&req, &services),
-        )
-        .await?;
+        let caller =
+            client_auth::authenticate_confidential(&services, &presented, address(&req, &services))
+                .await?;
         seen.client = Some(caller.id.as_str().to_owned());
         Ok(introspect::introspect(&services, &caller, token_param(&form)?).await?)
     }
@@ -136,9 +137,9 @@ pub async fn revoke(
     let result = async {
         let (form, presented) = read(&req, payload).await?;
         let from = address(&req, &services);
-        let caller = client_auth::authenticate(&services, &presented, &from).await?;
+        let caller = client_auth::authenticate(&services, &presented, from).await?;
         seen.client = Some(caller.id.as_str().to_owned());
-        Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?, &from).await?)
+        Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?, from).await?)
     }
     .await;
     metrics::get().revocation(seen.client(), outcome(&result, "revoked"));

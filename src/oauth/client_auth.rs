@@ -5,6 +5,7 @@
 //! compared as a SHA-256 digest in constant time.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -114,13 +115,18 @@ pub fn presented(authorization: Option<&str>, form: &Form) -> Result<Presented, 
 pub async fn authenticate(
     services: &Services,
     presented: &Presented,
-    address: &str,
+    address: IpAddr,
 ) -> Result<Arc<ClientRecord>, OAuthError> {
     let (client_id, secret) = match presented {
         Presented::Secret { client_id, secret } => (client_id, Some(secret)),
         Presented::Public { client_id } => (client_id, None),
     };
-    let counters = || services.config.limits.client(client_id.as_str(), address);
+    let counters = || {
+        services
+            .config
+            .limits
+            .client(client_id.as_str(), &address.to_string())
+    };
     if !services.limits.none_limited()
         && let Verdict::Limited(wait) = services.limits.check(&counters()).await?
     {
@@ -152,7 +158,7 @@ pub async fn authenticate(
 async fn refused_client(
     services: &Services,
     client_id: &ClientId,
-    address: &str,
+    address: IpAddr,
     action: &str,
     why: &str,
 ) {
@@ -161,7 +167,7 @@ async fn refused_client(
             &crate::audit::Actor::client(client_id.as_str()),
             action,
             Some(client_id.as_str()),
-            crate::audit::Context::request(Some(client_id.as_str()), address),
+            crate::audit::Context::request(Some(client_id.as_str()), &address.to_string()),
             Err(&why),
         )
         .await;
@@ -201,7 +207,7 @@ async fn check(
 pub async fn authenticate_confidential(
     services: &Services,
     presented: &Presented,
-    address: &str,
+    address: IpAddr,
 ) -> Result<Arc<ClientRecord>, OAuthError> {
     let client = authenticate(services, presented, address).await?;
     if client.is_public() {

@@ -7,6 +7,8 @@
 //! tokens answer 200 (§2.2), so revocation cannot be used to probe for valid tokens. A
 //! valid token that belongs to another client is refused (§2.1) and left alive.
 
+use std::net::IpAddr;
+
 use super::OAuthError;
 use crate::domain::GrantId;
 use crate::services::Services;
@@ -21,7 +23,7 @@ pub async fn revoke(
     services: &Services,
     caller: &ClientRecord,
     token: &str,
-    address: &str,
+    address: IpAddr,
 ) -> Result<(), OAuthError> {
     let done = revoke_token(services, caller, token).await;
     if let Ok(Some(what)) | Err(Refused::NotYours(what)) = &done {
@@ -34,7 +36,7 @@ pub async fn revoke(
                 &crate::audit::Actor::client(caller.id.as_str()),
                 "token.revoke",
                 Some(what),
-                crate::audit::Context::request(Some(caller.id.as_str()), address),
+                crate::audit::Context::request(Some(caller.id.as_str()), &address.to_string()),
                 outcome.as_ref().map(|_| ()),
             )
             .await;

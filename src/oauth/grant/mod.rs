@@ -6,6 +6,8 @@ mod client_credentials;
 mod issue;
 mod refresh_token;
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use super::OAuthError;
@@ -88,7 +90,7 @@ pub async fn exchange(
     services: &Services,
     client: &ClientRecord,
     request: TokenRequest,
-    address: &str,
+    address: IpAddr,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.may_use(request.grant_type()) {
         return Err(OAuthError::UnauthorizedClient(format!(

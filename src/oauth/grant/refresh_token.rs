@@ -16,6 +16,8 @@
 //! with no detection at all.) A request that loses a race for the same token, rather than
 //! coming after the winner's answer, is a replay, as invariant 6 wants.
 
+use std::net::IpAddr;
+
 use super::{TokenResponse, issue};
 use crate::domain::{GrantId, Scope};
 use crate::oauth::OAuthError;
@@ -30,14 +32,14 @@ async fn reuse_detected(
     services: &Services,
     client: &ClientRecord,
     grant: &GrantId,
-    address: &str,
+    address: IpAddr,
 ) {
     services
         .audit(
             &crate::audit::Actor::client(client.id.as_str()),
             "refresh.reuse",
             Some(grant.as_str()),
-            crate::audit::Context::request(Some(client.id.as_str()), address),
+            crate::audit::Context::request(Some(client.id.as_str()), &address.to_string()),
             Err(&"a spent refresh token was presented again: its family is revoked"),
         )
         .await;
@@ -52,7 +54,7 @@ async fn spend(
     record: &RefreshRecord,
     successor: &Successor,
     requested: Option<&Scope>,
-    address: &str,
+    address: IpAddr,
 ) -> Result<(), OAuthError> {
     let invalid = |why: &str| OAuthError::InvalidGrant(why.into());
     let now = successor.issued_at;
@@ -124,7 +126,7 @@ pub async fn exchange(
     client: &ClientRecord,
     token: &RefreshToken,
     requested: Option<Scope>,
-    address: &str,
+    address: IpAddr,
 ) -> Result<TokenResponse, OAuthError> {
     let now = services.clock.now();
     let old_hash = token.hash();
