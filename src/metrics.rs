@@ -20,6 +20,31 @@ use prometheus_client::registry::Registry;
 pub type Label = Cow<'static, str>;
 type Labels<const N: usize> = [(&'static str, Label); N];
 
+/// A status code as a label, borrowed for the codes sigil answers with, so a request
+/// does not format its own.
+fn status_label(status: u16) -> Label {
+    const COMMON: [(u16, &str); 14] = [
+        (200, "200"),
+        (204, "204"),
+        (302, "302"),
+        (303, "303"),
+        (400, "400"),
+        (401, "401"),
+        (403, "403"),
+        (404, "404"),
+        (405, "405"),
+        (413, "413"),
+        (415, "415"),
+        (429, "429"),
+        (500, "500"),
+        (503, "503"),
+    ];
+    match COMMON.iter().find(|(code, _)| *code == status) {
+        Some((_, label)) => Cow::Borrowed(label),
+        None => Cow::Owned(status.to_string()),
+    }
+}
+
 fn latency_histogram() -> Histogram {
     // 250 µs to ~8 s: the fast paths answer in well under a millisecond, a login in tens.
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
@@ -174,7 +199,7 @@ impl Metrics {
     }
 
     pub fn http_request(&self, route: Label, method: Label, status: u16, took: Duration) {
-        let status: Label = Cow::Owned(status.to_string());
+        let status = status_label(status);
         self.http_requests
             .get_or_create(&[
                 ("route", route.clone()),
@@ -284,6 +309,15 @@ pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CON
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_label_is_its_code_borrowed_or_not() {
+        for status in [200, 303, 429, 503, 100, 418, 599] {
+            assert_eq!(status_label(status), status.to_string());
+        }
+        assert!(matches!(status_label(200), Cow::Borrowed(_)));
+        assert!(matches!(status_label(418), Cow::Owned(_)));
+    }
 
     #[test]
     fn counts_reach_the_text_with_their_labels() {

@@ -15,6 +15,7 @@ mod request_id;
 mod token;
 mod userinfo;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
@@ -85,8 +86,32 @@ pub fn default_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
     headers
 }
 
+/// Every route's path. All are static, so a path equal to one of them matched exactly
+/// that pattern: its label is borrowed from here instead of built for each request.
+const ROUTES: &[&str] = &[
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+    "/jwks.json",
+    "/healthz",
+    pages::LOGO_PATH,
+    "/readyz",
+    "/authorize",
+    "/login",
+    "/consent",
+    "/logout",
+    "/token",
+    "/introspect",
+    "/revoke",
+    "/userinfo",
+    "/metrics",
+];
+
 /// The route a request matched, as its pattern: a bounded label, whatever the path was.
 fn route_label<B>(res: &ServiceResponse<B>) -> crate::metrics::Label {
+    let path = res.request().path();
+    if let Some(route) = ROUTES.iter().find(|route| **route == path) {
+        return Cow::Borrowed(route);
+    }
     match res.request().match_pattern() {
         Some(pattern) => pattern.into(),
         None => "unmatched".into(),
