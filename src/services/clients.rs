@@ -45,7 +45,7 @@ pub struct Cached {
 }
 
 pub struct ClientCache {
-    entries: moka::sync::Cache<ClientId, Arc<Cached>>,
+    entries: moka::sync::Cache<ClientId, Arc<Cached>, foldhash::fast::RandomState>,
     generation: AtomicU64,
     /// The store's change number for clients as last polled; `i64::MIN` before the first.
     polled: AtomicI64,
@@ -57,7 +57,8 @@ impl Default for ClientCache {
             entries: moka::sync::Cache::builder()
                 .max_capacity(CAPACITY)
                 .time_to_live(MAX_AGE)
-                .build(),
+                // Only ids the store knows are inserted, so no caller picks the keys.
+                .build_with_hasher(foldhash::fast::RandomState::default()),
             generation: AtomicU64::new(0),
             polled: AtomicI64::new(i64::MIN),
         }

@@ -38,7 +38,7 @@ impl moka::Expiry<[u8; 32], Entry> for UntilExpiry {
 }
 
 pub struct VerifiedCache {
-    entries: moka::sync::Cache<[u8; 32], Entry>,
+    entries: moka::sync::Cache<[u8; 32], Entry, foldhash::fast::RandomState>,
 }
 
 impl VerifiedCache {
@@ -47,7 +47,8 @@ impl VerifiedCache {
             entries: moka::sync::Cache::builder()
                 .max_capacity(capacity)
                 .expire_after(UntilExpiry)
-                .build(),
+                // Keys are digests of tokens that verified: no caller picks them.
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 
