@@ -87,7 +87,9 @@ pub fn default_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
 }
 
 /// Every route's path. All are static, so a path equal to one of them matched exactly
-/// that pattern: its label is borrowed from here instead of built for each request.
+/// that pattern: its label is borrowed from here instead of built for each request. A
+/// route missing here still gets its own label, from `match_pattern`, at the cost of
+/// building it.
 const ROUTES: &[&str] = &[
     "/.well-known/openid-configuration",
     "/.well-known/oauth-authorization-server",
