@@ -120,13 +120,13 @@ fn route_label<B>(res: &ServiceResponse<B>) -> crate::metrics::Label {
     }
 }
 
-fn method_label(method: &actix_web::http::Method) -> crate::metrics::Label {
+fn method_label(method: &actix_web::http::Method) -> &'static str {
     use actix_web::http::Method;
     match *method {
-        Method::GET => "GET".into(),
-        Method::POST => "POST".into(),
-        Method::HEAD => "HEAD".into(),
-        _ => "other".into(),
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        _ => "other",
     }
 }
 
@@ -167,7 +167,8 @@ pub async fn request_span(
         400..500 => tracing::info!(status, "done"),
         _ => tracing::debug!(status, "done"),
     });
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    // The id's own bytes, not a copy of them.
+    if let Ok(v) = HeaderValue::from_maybe_shared(web::Bytes::from(id)) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);
     }

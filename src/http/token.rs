@@ -1,32 +1,47 @@
 //! /token, /introspect and /revoke: machine endpoints, JSON out, no-store.
 
-use std::borrow::Cow;
 use std::net::IpAddr;
+use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::address::client_address;
 use super::error::{Refusal, refusal_response};
 use super::extract::{authorization, form_body};
-use crate::metrics::{self, Label};
+use crate::metrics;
 use crate::oauth::client_auth::{self, Presented};
 use crate::oauth::form::Form;
 use crate::oauth::grant::{self, TokenRequest};
 use crate::oauth::{OAuthError, introspect, revoke};
 use crate::services::Services;
+use crate::store::ClientRecord;
 
-fn json_no_store(body: &impl Serialize) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(body)
+// Static header values: one made from a `&str` is a copy, allocated on every answer.
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// A 200 with `body`, JSON, never cached (RFC 6749 §5.1).
+fn json_no_store(body: Result<Bytes, serde_json::Error>) -> HttpResponse {
+    match body {
+        Ok(body) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, NO_STORE))
+            .insert_header((header::PRAGMA, NO_CACHE))
+            .insert_header((header::CONTENT_TYPE, JSON))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "answer not serialisable");
+            refusal_response(&Refusal::OAuth(OAuthError::ServerError))
+        }
+    }
 }
 
 fn respond<T: Serialize>(result: Result<T, Refusal>) -> HttpResponse {
     match result {
-        Ok(body) => json_no_store(&body),
+        Ok(body) => json_no_store(serde_json::to_vec(&body).map(Bytes::from)),
         Err(e) => refusal_response(&e),
     }
 }
@@ -41,22 +56,22 @@ async fn read(req: &HttpRequest, payload: web::Payload) -> Result<(Form, Present
 /// nobody authenticated stays `-`, so made-up ids cannot grow the label set.
 #[derive(Default)]
 struct Seen {
-    client: Option<String>,
+    client: Option<Arc<ClientRecord>>,
     grant_type: Option<&'static str>,
 }
 
 impl Seen {
-    fn client(&mut self) -> Label {
-        self.client.take().map_or(Cow::Borrowed("-"), Cow::Owned)
+    fn client(&self) -> &str {
+        self.client.as_ref().map_or("-", |c| c.id.as_str())
     }
 }
 
-fn outcome<T>(result: &Result<T, Refusal>, ok: &'static str) -> Label {
+fn outcome<T>(result: &Result<T, Refusal>, ok: &'static str) -> &'static str {
     match result {
-        Ok(_) => Cow::Borrowed(ok),
-        Err(Refusal::OAuth(e)) => Cow::Borrowed(e.code()),
-        Err(Refusal::TooLarge) => Cow::Borrowed("too_large"),
-        Err(Refusal::TooSlow) => Cow::Borrowed("too_slow"),
+        Ok(_) => ok,
+        Err(Refusal::OAuth(e)) => e.code(),
+        Err(Refusal::TooLarge) => "too_large",
+        Err(Refusal::TooSlow) => "too_slow",
     }
 }
 
@@ -74,8 +89,9 @@ pub async fn token(
         seen.grant_type = Some(request.grant_type().as_str());
         let from = address(&req, &services);
         let client = client_auth::authenticate(&services, &presented, from).await?;
-        seen.client = Some(client.id.as_str().to_owned());
-        let issued = grant::exchange(&services, &client, request, from).await?;
+        // Kept for the metrics, not cloned: a clone writes the shared count.
+        let client = &*seen.client.insert(client);
+        let issued = grant::exchange(&services, client, request, from).await?;
         crate::audit::issued(
             client.id.as_str(),
             seen.grant_type.unwrap_or("-"),
@@ -87,7 +103,7 @@ pub async fn token(
     .await;
     metrics::get().token_request(
         seen.client(),
-        Cow::Borrowed(seen.grant_type.unwrap_or("-")),
+        seen.grant_type.unwrap_or("-"),
         outcome(&result, "issued"),
     );
     respond(result)
@@ -115,17 +131,20 @@ pub async fn introspect(
         let caller =
             client_auth::authenticate_confidential(&services, &presented, address(&req, &services))
                 .await?;
-        seen.client = Some(caller.id.as_str().to_owned());
-        Ok(introspect::introspect(&services, &caller, token_param(&form)?).await?)
+        let caller = &*seen.client.insert(caller);
+        Ok(introspect::introspect(&services, caller, token_param(&form)?).await?)
     }
     .await;
     let result_label = match &result {
-        Ok(answer) if answer.active => Cow::Borrowed("active"),
-        Ok(_) => Cow::Borrowed("inactive"),
+        Ok(answer) if answer.active() => "active",
+        Ok(_) => "inactive",
         Err(_) => outcome(&result, ""),
     };
     metrics::get().introspection(seen.client(), result_label);
-    respond(result)
+    match result {
+        Ok(answer) => json_no_store(answer.to_json()),
+        Err(e) => refusal_response(&e),
+    }
 }
 
 pub async fn revoke(
@@ -138,14 +157,14 @@ pub async fn revoke(
         let (form, presented) = read(&req, payload).await?;
         let from = address(&req, &services);
         let caller = client_auth::authenticate(&services, &presented, from).await?;
-        seen.client = Some(caller.id.as_str().to_owned());
-        Ok::<_, Refusal>(revoke::revoke(&services, &caller, token_param(&form)?, from).await?)
+        let caller = &*seen.client.insert(caller);
+        Ok::<_, Refusal>(revoke::revoke(&services, caller, token_param(&form)?, from).await?)
     }
     .await;
     metrics::get().revocation(seen.client(), outcome(&result, "revoked"));
     match result {
         Ok(()) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::CACHE_CONTROL, NO_STORE))
             .finish(),
         Err(e) => refusal_response(&e),
     }

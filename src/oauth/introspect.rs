@@ -15,6 +15,9 @@
 //! gets 503.
 //! A refresh token's state lives only in the store, so it always needs the store.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use serde::Serialize;
 
 use super::OAuthError;
@@ -22,36 +25,117 @@ use crate::clock::UnixTime;
 use crate::domain::{ClientId, GrantId, Scope};
 use crate::services::Services;
 use crate::store::ClientRecord;
+use crate::token::claims::VerifiedAccess;
 use crate::token::opaque::RefreshToken;
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Introspection {
-    pub active: bool,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub details: Option<Details>,
+/// The answer. A live access token's is written straight from its verified claims,
+/// which the verified-token cache shares: the hottest answer sigil gives copies nothing
+/// before it is serialised.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Introspection {
+    Inactive,
+    Access(Arc<VerifiedAccess>),
+    Refresh(RefreshDetails),
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Details {
-    pub token_type: &'static str,
-    pub client_id: ClientId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub: Option<String>,
-    pub scope: Scope,
-    pub exp: UnixTime,
-    pub iat: UnixTime,
-    pub iss: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
-    pub gid: GrantId,
+/// What is told about a live refresh token: read from the store, so owned.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RefreshDetails {
+    client_id: ClientId,
+    sub: Option<String>,
+    scope: Scope,
+    exp: UnixTime,
+    iat: UnixTime,
+    iss: String,
+    gid: GrantId,
 }
 
-const INACTIVE: Introspection = Introspection {
-    active: false,
-    details: None,
-};
+impl Introspection {
+    pub fn active(&self) -> bool {
+        !matches!(self, Self::Inactive)
+    }
+
+    /// The answer as JSON. A live access token's is rendered once and kept with its
+    /// verified claims (see [`VerifiedAccess::answer`]), since resource servers ask about
+    /// the same token again and again.
+    pub fn to_json(&self) -> Result<Bytes, serde_json::Error> {
+        match self {
+            Self::Inactive => Ok(Bytes::from_static(br#"{"active":false}"#)),
+            Self::Access(verified) => {
+                if let Some(body) = verified.answer.get() {
+                    return Ok(body.clone());
+                }
+                let body = Bytes::from(serde_json::to_vec(self)?);
+                Ok(verified.answer.get_or_init(|| body).clone())
+            }
+            Self::Refresh(_) => serde_json::to_vec(self).map(Bytes::from),
+        }
+    }
+}
+
+/// The RFC 7662 body of an active token, borrowed from whichever answer holds it.
+#[derive(Serialize)]
+struct Active<'a> {
+    active: bool,
+    token_type: &'static str,
+    client_id: &'a ClientId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    scope: &'a Scope,
+    exp: UnixTime,
+    iat: UnixTime,
+    iss: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jti: Option<&'a str>,
+    gid: &'a GrantId,
+}
+
+/// Anything not recognisably live: no reason, no hint (RFC 7662 §2.2).
+#[derive(Serialize)]
+struct Inactive {
+    active: bool,
+}
+
+impl Serialize for Introspection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Inactive => Inactive { active: false }.serialize(s),
+            Self::Access(verified) => {
+                let c = &verified.claims;
+                Active {
+                    active: true,
+                    token_type: "Bearer",
+                    client_id: &c.client_id,
+                    sub: Some(&c.sub),
+                    scope: &c.scope,
+                    exp: c.exp,
+                    iat: c.iat,
+                    iss: &c.iss,
+                    aud: Some(&c.aud),
+                    jti: Some(&c.jti),
+                    gid: &c.gid,
+                }
+                .serialize(s)
+            }
+            Self::Refresh(r) => Active {
+                active: true,
+                token_type: "refresh_token",
+                client_id: &r.client_id,
+                sub: r.sub.as_deref(),
+                scope: &r.scope,
+                exp: r.exp,
+                iat: r.iat,
+                iss: &r.iss,
+                aud: None,
+                jti: None,
+                gid: &r.gid,
+            }
+            .serialize(s),
+        }
+    }
+}
 
 pub async fn introspect(
     services: &Services,
@@ -61,24 +145,9 @@ pub async fn introspect(
     if let Ok(refresh) = RefreshToken::parse(token) {
         return introspect_refresh(services, caller, &refresh).await;
     }
-    let Some(verified) = services.live_access_token(token).await? else {
-        return Ok(INACTIVE);
-    };
-    let claims = &verified.claims;
-    Ok(Introspection {
-        active: true,
-        details: Some(Details {
-            token_type: "Bearer",
-            client_id: claims.client_id.clone(),
-            sub: Some(claims.sub.clone()),
-            scope: claims.scope.clone(),
-            exp: claims.exp,
-            iat: claims.iat,
-            iss: claims.iss.clone(),
-            aud: Some(claims.aud.clone()),
-            jti: Some(claims.jti.clone()),
-            gid: claims.gid.clone(),
-        }),
+    Ok(match services.live_access_token(token).await? {
+        Some(verified) => Introspection::Access(verified),
+        None => Introspection::Inactive,
     })
 }
 
@@ -90,28 +159,76 @@ async fn introspect_refresh(
 ) -> Result<Introspection, OAuthError> {
     let now = services.clock.now();
     let Some(record) = services.store.refresh_token(&token.hash()).await? else {
-        return Ok(INACTIVE);
+        return Ok(Introspection::Inactive);
     };
     let live = record.grant.client_id == caller.id
         && record.rotated_at.is_none()
         && record.grant.revoked_at.is_none()
         && record.expires_at > now;
     if !live {
-        return Ok(INACTIVE);
+        return Ok(Introspection::Inactive);
     }
-    Ok(Introspection {
-        active: true,
-        details: Some(Details {
-            token_type: "refresh_token",
-            client_id: record.grant.client_id,
-            sub: record.grant.user_id.map(|u| u.as_str().to_owned()),
-            scope: record.grant.scope,
-            exp: record.expires_at,
-            iat: record.issued_at,
-            iss: services.config.issuer.clone(),
-            aud: None,
-            jti: None,
-            gid: record.grant.id,
-        }),
-    })
+    Ok(Introspection::Refresh(RefreshDetails {
+        client_id: record.grant.client_id,
+        sub: record.grant.user_id.map(|u| u.as_str().to_owned()),
+        scope: record.grant.scope,
+        exp: record.expires_at,
+        iat: record.issued_at,
+        iss: services.config.issuer.clone(),
+        gid: record.grant.id,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Kid;
+    use crate::token::claims::AccessClaims;
+
+    fn access() -> Arc<VerifiedAccess> {
+        Arc::new(VerifiedAccess::new(
+            AccessClaims {
+                iss: "https://id.example".into(),
+                sub: "u1".into(),
+                aud: "https://id.example".into(),
+                exp: 2_000,
+                iat: 1_000,
+                nbf: None,
+                jti: "j1".into(),
+                client_id: ClientId::parse("c1").unwrap(),
+                scope: Scope::parse("openid profile").unwrap(),
+                gid: GrantId::parse("g1").unwrap(),
+                auth_time: None,
+            },
+            Kid::parse("k1").unwrap(),
+        ))
+    }
+
+    #[test]
+    fn a_live_access_token_is_described_in_rfc_7662_terms_and_rendered_once() {
+        let verified = access();
+        let answer = Introspection::Access(verified.clone());
+        let body = answer.to_json().unwrap();
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            r#"{"active":true,"token_type":"Bearer","client_id":"c1","sub":"u1","scope":"openid profile","exp":2000,"iat":1000,"iss":"https://id.example","aud":"https://id.example","jti":"j1","gid":"g1"}"#
+        );
+        assert_eq!(verified.answer.get(), Some(&body), "kept with the claims");
+        let again = answer.to_json().unwrap();
+        assert_eq!(
+            again.as_ptr(),
+            body.as_ptr(),
+            "the kept bytes, not new ones"
+        );
+    }
+
+    #[test]
+    fn anything_not_live_says_only_that() {
+        let body = Introspection::Inactive.to_json().unwrap();
+        assert_eq!(&body[..], br#"{"active":false}"#);
+        assert_eq!(
+            serde_json::to_vec(&Introspection::Inactive).unwrap(),
+            &body[..]
+        );
+    }
 }

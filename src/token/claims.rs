@@ -1,6 +1,9 @@
 //! The claims sigil puts in its JWTs, typed: a token whose `client_id`, `gid` or `scope`
 //! does not parse is not one of ours, whatever its signature says.
 
+use std::sync::OnceLock;
+
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixTime;
@@ -34,6 +37,22 @@ pub struct AccessClaims {
 pub struct VerifiedAccess {
     pub claims: AccessClaims,
     pub kid: Kid,
+    /// What introspection says of these claims while the token is live, rendered by the
+    /// first introspection that needs it and kept with the claims in the verified-token
+    /// cache: a resource server asking about the same token again gets bytes already
+    /// written. Nothing here depends on the time or the caller; whether the token is
+    /// still live is checked on every request before these are sent.
+    pub answer: OnceLock<Bytes>,
+}
+
+impl VerifiedAccess {
+    pub fn new(claims: AccessClaims, kid: Kid) -> Self {
+        Self {
+            claims,
+            kid,
+            answer: OnceLock::new(),
+        }
+    }
 }
 
 /// An ID token's claims (OIDC Core §2).

@@ -142,10 +142,7 @@ fn verify_signature_and_claims(
     if claims.aud != issuer {
         return Err(TokenError::Invalid("audience"));
     }
-    Ok(VerifiedAccess {
-        claims,
-        kid: key.kid.clone(),
-    })
+    Ok(VerifiedAccess::new(claims, key.kid.clone()))
 }
 
 /// Decodes a JWT of ours of type `typ`: a published key named by `kid`, exactly that
