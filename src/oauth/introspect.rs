@@ -65,7 +65,8 @@ impl Introspection {
                 if let Some(body) = verified.answer.get() {
                     return Ok(body.clone());
                 }
-                let body = Bytes::from(serde_json::to_vec(self)?);
+                // Kept for the token's life, so without the writer's spare capacity.
+                let body = Bytes::from(serde_json::to_vec(self)?.into_boxed_slice());
                 Ok(verified.answer.get_or_init(|| body).clone())
             }
             Self::Refresh(_) => serde_json::to_vec(self).map(Bytes::from),
