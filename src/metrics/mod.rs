@@ -49,8 +49,33 @@ fn status_label(status: u16) -> Label {
     }
 }
 
-fn bump(counter: &Counter) {
-    counter.inc();
+/// A counter family labelled first by the client, whose series the hot paths find per
+/// thread (see [`found`]); `K` is the rest of its labels, all static.
+struct ByClient<const N: usize, K: Send> {
+    family: Family<Labels<N>, Counter>,
+    found: Found<K, Counter>,
+}
+
+impl<const N: usize, K: Eq + std::hash::Hash + Send> ByClient<N, K> {
+    fn new() -> Self {
+        Self {
+            family: Family::default(),
+            found: Found::new(),
+        }
+    }
+
+    /// Counts one for `client` (one that authenticated, or `-`) and `key`, whose labels
+    /// in full `labels` gives, with the client's as its argument.
+    fn inc(&self, client: &str, key: K, labels: impl FnOnce(Label) -> Labels<N>) {
+        let find = || {
+            self.family
+                .get_or_create(&labels(Cow::Owned(client.to_owned())))
+                .clone()
+        };
+        self.found.with(client, key, find, |counter| {
+            counter.inc();
+        });
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -63,9 +88,9 @@ pub struct Metrics {
     families: Vec<String>,
     http_requests: Family<Labels<3>, Counter>,
     http_duration: Family<Labels<2>, Histogram, fn() -> Histogram>,
-    token_requests: Family<Labels<3>, Counter>,
-    introspections: Family<Labels<2>, Counter>,
-    revocations: Family<Labels<2>, Counter>,
+    token_requests: ByClient<3, (&'static str, &'static str)>,
+    introspections: ByClient<2, &'static str>,
+    revocations: ByClient<2, &'static str>,
     logins: Family<Labels<1>, Counter>,
     rate_limited: Family<Labels<1>, Counter>,
     hash_queue: Gauge,
@@ -74,11 +99,8 @@ pub struct Metrics {
     store_connections: Family<Labels<1>, Gauge>,
     dependency_up: Family<Labels<1>, Gauge>,
     signing_keys: Family<Labels<2>, Gauge>,
-    /// The hot paths' series, by route and by client (see [`found`]).
+    /// The series of both HTTP families, by route, found per thread (see [`found`]).
     http_found: Found<(&'static str, u16), (Counter, Histogram)>,
-    token_found: Found<(&'static str, &'static str), Counter>,
-    introspection_found: Found<&'static str, Counter>,
-    revocation_found: Found<&'static str, Counter>,
 }
 
 /// The registry, and the family names it was given.
@@ -119,9 +141,9 @@ impl Metrics {
         let m = Metrics {
             http_requests: Family::default(),
             http_duration: Family::new_with_constructor(latency_histogram),
-            token_requests: Family::default(),
-            introspections: Family::default(),
-            revocations: Family::default(),
+            token_requests: ByClient::new(),
+            introspections: ByClient::new(),
+            revocations: ByClient::new(),
             logins: Family::default(),
             rate_limited: Family::default(),
             hash_queue: Gauge::default(),
@@ -131,9 +153,6 @@ impl Metrics {
             dependency_up: Family::default(),
             signing_keys: Family::default(),
             http_found: Found::new(),
-            token_found: Found::new(),
-            introspection_found: Found::new(),
-            revocation_found: Found::new(),
             registry: Registry::default(),
             families: Vec::new(),
         };
@@ -150,17 +169,17 @@ impl Metrics {
         r.register(
             "token_requests",
             "Requests at /token by authenticated client, grant type and outcome (issued, or the error code)",
-            m.token_requests.clone(),
+            m.token_requests.family.clone(),
         );
         r.register(
             "introspections",
             "Answers at /introspect by calling client and result (active, inactive, or the error code)",
-            m.introspections.clone(),
+            m.introspections.family.clone(),
         );
         r.register(
             "revocations",
             "Requests at /revoke by client and outcome (revoked, or the error code)",
-            m.revocations.clone(),
+            m.revocations.family.clone(),
         );
         r.register(
             "logins",
@@ -238,43 +257,28 @@ impl Metrics {
             });
     }
 
-    /// `client`: one that authenticated, or `-`.
+    /// `client`: one that authenticated, or `-`, here and below.
     pub fn token_request(&self, client: &str, grant_type: &'static str, outcome: &'static str) {
-        let find = || {
-            self.token_requests
-                .get_or_create(&[
-                    ("client", Cow::Owned(client.to_owned())),
+        self.token_requests
+            .inc(client, (grant_type, outcome), |client| {
+                [
+                    ("client", client),
                     ("grant_type", Cow::Borrowed(grant_type)),
                     ("outcome", Cow::Borrowed(outcome)),
-                ])
-                .clone()
-        };
-        self.token_found
-            .with(client, (grant_type, outcome), find, bump);
+                ]
+            });
     }
 
     pub fn introspection(&self, client: &str, result: &'static str) {
-        let find = || {
-            self.introspections
-                .get_or_create(&[
-                    ("client", Cow::Owned(client.to_owned())),
-                    ("result", Cow::Borrowed(result)),
-                ])
-                .clone()
-        };
-        self.introspection_found.with(client, result, find, bump);
+        self.introspections.inc(client, result, |client| {
+            [("client", client), ("result", Cow::Borrowed(result))]
+        });
     }
 
     pub fn revocation(&self, client: &str, outcome: &'static str) {
-        let find = || {
-            self.revocations
-                .get_or_create(&[
-                    ("client", Cow::Owned(client.to_owned())),
-                    ("outcome", Cow::Borrowed(outcome)),
-                ])
-                .clone()
-        };
-        self.revocation_found.with(client, outcome, find, bump);
+        self.revocations.inc(client, outcome, |client| {
+            [("client", client), ("outcome", Cow::Borrowed(outcome))]
+        });
     }
 
     pub fn login(&self, outcome: &'static str) {

@@ -55,6 +55,26 @@ impl VerifiedAccess {
     }
 }
 
+#[cfg(test)]
+impl AccessClaims {
+    /// Claims for tests: issued by and for `iss` at `now`, to client `c`, for ten minutes.
+    pub fn for_tests(iss: &str, now: UnixTime) -> Self {
+        Self {
+            iss: iss.into(),
+            sub: "s".into(),
+            aud: iss.into(),
+            exp: now + 600,
+            iat: now,
+            nbf: None,
+            jti: "j".into(),
+            client_id: ClientId::parse("c").expect("an id"),
+            scope: Scope::parse("read").expect("a scope"),
+            gid: GrantId::parse("g").expect("an id"),
+            auth_time: None,
+        }
+    }
+}
+
 /// An ID token's claims (OIDC Core §2).
 #[derive(Debug, Clone, Serialize)]
 pub struct IdClaims {

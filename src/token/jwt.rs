@@ -219,7 +219,7 @@ fn check_times(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
 mod tests {
     use super::*;
     use crate::crypto::keys::KeyPair;
-    use crate::domain::{ClientId, GrantId, Kid, Scope};
+    use crate::domain::{ClientId, Kid};
     use crate::token::keyset::{SigningKey, VerifyingKey};
 
     const ISS: &str = "https://sigil.test";
@@ -243,19 +243,7 @@ mod tests {
     }
 
     fn claims(now: UnixTime) -> AccessClaims {
-        AccessClaims {
-            iss: ISS.into(),
-            sub: "s".into(),
-            aud: ISS.into(),
-            exp: now + 600,
-            iat: now,
-            nbf: None,
-            jti: "j".into(),
-            client_id: ClientId::parse("c").unwrap(),
-            scope: Scope::parse("read").unwrap(),
-            gid: GrantId::parse("g").unwrap(),
-            auth_time: None,
-        }
+        AccessClaims::for_tests(ISS, now)
     }
 
     /// An ID token's claims about `sub` for client `c`, valid for a minute from `now`.
