@@ -105,16 +105,7 @@ pub fn verify_access(
     if token.len() > MAX_JWT_LEN {
         return Err(TokenError::Invalid("too long"));
     }
-    // The issuer is part of what was verified, so it is part of the key.
-    let digest = {
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        ctx.update(issuer.as_bytes());
-        ctx.update(&[0]);
-        ctx.update(token.as_bytes());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(ctx.finish().as_ref());
-        out
-    };
+    let digest = super::verified::digest(issuer, token);
     let verified = match keys.verified.get(&digest) {
         Some(verified) => verified,
         None => {

@@ -1,6 +1,15 @@
 //! A cache of access tokens whose signature and time-independent claims were verified,
-//! keyed by the SHA-256 of the issuer and the token, so a resource server introspecting
-//! the same token again costs a hash instead of a signature verification.
+//! keyed by a hash of the issuer and the token, so a resource server introspecting the
+//! same token again costs a hash instead of a signature verification.
+//!
+//! The hash binds the whole token, signature included: keyed by less (the signature
+//! alone, say), a token with its payload altered and its signature kept would read
+//! active, and a resource server that reads claims locally would believe the altered
+//! ones. So it must resist second preimages, without a secret that could leak: BLAKE3,
+//! which does on the hottest request what SHA-256 did at about a third of the cost
+//! where the CPU has no SHA extensions (0.62 against 1.90 µs for a 560-byte token on the
+//! Intel Xeon host of 2026-11-28, nearly a tenth of an introspection there), and about
+//! the same where it has them.
 //!
 //! Bounded (moka: TinyLFU admission, LRU eviction, so a burst of one-off tokens cannot
 //! push out the ones resource servers keep asking about), and each entry expires with
@@ -35,6 +44,17 @@ impl moka::Expiry<[u8; 32], Entry> for UntilExpiry {
     ) -> Option<Duration> {
         Some(entry.lifetime)
     }
+}
+
+/// The cache's key for `token` verified as issued by `issuer` (the issuer is part of what
+/// was verified, so it is part of the key; a URL holds no NUL, so the two cannot run
+/// into each other).
+pub fn digest(issuer: &str, token: &str) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(issuer.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(token.as_bytes());
+    *hasher.finalize().as_bytes()
 }
 
 pub struct VerifiedCache {
