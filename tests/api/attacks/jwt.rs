@@ -99,6 +99,30 @@ async fn forged_tokens_are_refused(backend: Backend) {
     );
     assert!(app.is_active(&client, &control).await, "control token");
 
+    // The control is now in the verified-token cache. Its signature under other claims,
+    // and its claims under another signature, are other tokens: neither is taken for it.
+    let (message, signature) = control.rsplit_once('.').unwrap();
+    let (control_header, _) = message.split_once('.').unwrap();
+    let admin = claims(&app, &client, json!({ "sub": "admin" }));
+    refused(
+        &app,
+        &client,
+        &format!("{control_header}.{}.{signature}", b64(admin.as_bytes())),
+        "the control's signature under other claims",
+    )
+    .await;
+    // One character in the middle changed: still canonical base64url, another signature.
+    let mut other = signature.as_bytes().to_vec();
+    other[10] = if other[10] == b'A' { b'B' } else { b'A' };
+    let other = String::from_utf8(other).unwrap();
+    refused(
+        &app,
+        &client,
+        &format!("{message}.{other}"),
+        "the control's claims under another signature",
+    )
+    .await;
+
     let c = claims(&app, &client, json!({}));
     for alg in ["none", "None", "NONE", "nOnE"] {
         let h = header(&app, json!({ "alg": alg }));
