@@ -238,6 +238,9 @@ class Sigil(Server):
         # The hash's parameters reach the server as they reach `bench-tool hash-time`,
         # which reads this environment: the floor is always timed at the server's own.
         self.env.update({k: v for k, v in os.environ.items() if k.startswith("SIGIL_ARGON2_")})
+        # For a measured comparison of worker placement (app/placement.rs).
+        if "SIGIL_PIN_WORKERS" in os.environ:
+            self.env["SIGIL_PIN_WORKERS"] = os.environ["SIGIL_PIN_WORKERS"]
         if backend == "postgres":
             self.db = f"sigil_bench_{os.getpid()}"
             subprocess.run(

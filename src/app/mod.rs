@@ -1,6 +1,7 @@
 //! `Application::build`: the one wiring of sigil, used by `sigil serve` and by the tests.
 
 mod background;
+mod placement;
 pub mod tls;
 
 use std::net::TcpListener;
@@ -101,7 +102,13 @@ impl Application {
             .port();
         let for_workers = services.clone();
         let https = services.config.is_https();
+        let placement =
+            placement::Placement::plan(services.config.workers, services.config.pin_workers);
         let server = HttpServer::new(move || {
+            // actix calls this on each worker's own thread, as the worker starts.
+            if let Some(placement) = &placement {
+                placement.pin_this_worker();
+            }
             App::new()
                 .wrap(crate::http::default_headers(https))
                 .wrap(from_fn(crate::http::request_span))

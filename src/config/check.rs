@@ -153,6 +153,7 @@ impl RawConfig {
             login_concurrency: self.login_concurrency.unwrap_or(cpus).max(1),
             login_queue: self.login_queue.unwrap_or(64),
             workers: self.workers.unwrap_or(cpus).max(1),
+            pin_workers: self.pin_workers.unwrap_or(true),
             auto_migrate: self.auto_migrate.unwrap_or(true),
             db_max_connections: self.db_max_connections.unwrap_or(10).max(1),
             keys: KeyConfig {

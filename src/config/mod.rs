@@ -75,6 +75,9 @@ pub struct Config {
     pub login_concurrency: usize,
     pub login_queue: usize,
     pub workers: usize,
+    /// Each HTTP worker on a CPU of its own when the workers match the CPUs one to one
+    /// (see `app::placement`).
+    pub pin_workers: bool,
     pub auto_migrate: bool,
     pub db_max_connections: u32,
     pub keys: KeyConfig,

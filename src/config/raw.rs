@@ -34,6 +34,7 @@ pub(super) struct RawConfig {
     pub(super) login_concurrency: Option<usize>,
     pub(super) login_queue: Option<usize>,
     pub(super) workers: Option<usize>,
+    pub(super) pin_workers: Option<bool>,
     pub(super) auto_migrate: Option<bool>,
     pub(super) db_max_connections: Option<u32>,
     pub(super) access_token_alg: Option<String>,
@@ -118,6 +119,7 @@ impl RawConfig {
         over!(login_concurrency, "SIGIL_LOGIN_CONCURRENCY");
         over!(login_queue, "SIGIL_LOGIN_QUEUE");
         over!(workers, "SIGIL_WORKERS");
+        over!(pin_workers, "SIGIL_PIN_WORKERS");
         over!(auto_migrate, "SIGIL_AUTO_MIGRATE");
         over!(db_max_connections, "SIGIL_DB_MAX_CONNECTIONS");
         over!(access_token_alg, "SIGIL_ACCESS_TOKEN_ALG");

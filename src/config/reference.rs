@@ -131,6 +131,11 @@ pub const SETTINGS: &[Setting] = &[
     ),
     s("SIGIL_WORKERS", "CPUs", "HTTP worker threads"),
     s(
+        "SIGIL_PIN_WORKERS",
+        "`true`",
+        "each HTTP worker on a CPU of its own, when the workers match the CPUs sigil may use one to one",
+    ),
+    s(
         "SIGIL_LIMIT_LOGIN_PER_ACCOUNT_ADDRESS",
         "`5/900`",
         "failed logins per (account, address): COUNT/SECONDS",

@@ -33,6 +33,7 @@ mod logout;
 mod logs;
 mod metrics;
 mod pages;
+mod placement;
 mod refresh;
 mod refresh_batches;
 mod schema;

@@ -13,6 +13,9 @@ use sigil_store::{
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+/// One writer at a time is SQLite's rule; readers beside it are what more connections buy.
+const CONNECTIONS: u32 = 4;
+
 pub struct SqliteStore {
     pool: SqlitePool,
 }
@@ -33,11 +36,27 @@ impl SqliteStore {
             .foreign_keys(true)
             // Writers queue on SQLite's lock instead of failing at once.
             .busy_timeout(Duration::from_secs(10));
+        // Connections are kept, never recycled (a file needs no rebalancing), and all are
+        // opened here, by the caller, one after another (opened at once, on a new file, some
+        // failed with "database is locked" as it switched to WAL). Each is a thread of
+        // its own; opened later, by a request, it would inherit that request's HTTP worker's
+        // CPU, since workers may be pinned to one each.
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(CONNECTIONS)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut opened = Vec::with_capacity(CONNECTIONS as usize);
+        for _ in 0..CONNECTIONS {
+            opened.push(
+                pool.acquire()
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            );
+        }
+        drop(opened);
         Ok(Self { pool })
     }
 
