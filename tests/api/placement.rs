@@ -14,9 +14,8 @@ fn cpu_list(list: &str) -> Vec<usize> {
         .collect()
 }
 
-/// The CPUs a thread (or, for `/proc/self`, this process) may run on.
-fn allowed(status_path: &str) -> Vec<usize> {
-    let status = std::fs::read_to_string(status_path).unwrap();
+/// The CPUs a `/proc/…/status` says its thread may run on.
+fn cpus_allowed(status: &str) -> Vec<usize> {
     let line = status
         .lines()
         .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
@@ -24,16 +23,22 @@ fn allowed(status_path: &str) -> Vec<usize> {
     cpu_list(line)
 }
 
+/// The CPUs this test process may run on.
+fn ours() -> Vec<usize> {
+    cpus_allowed(&std::fs::read_to_string("/proc/self/status").unwrap())
+}
+
 /// Each thread of the process `pid`: its name as the kernel keeps it (15 bytes: an HTTP
-/// worker is "actix-server wo"), and its CPUs.
+/// worker is "actix-server wo"), and its CPUs. A thread that ends while it is read (an
+/// idle blocking-pool thread) is left out.
 fn threads(pid: u32) -> Vec<(String, Vec<usize>)> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
-        .map(|task| {
-            let task = task.unwrap().path();
-            let name = std::fs::read_to_string(task.join("comm")).unwrap();
-            let cpus = allowed(&task.join("status").display().to_string());
-            (name.trim_end().to_owned(), cpus)
+        .filter_map(|task| {
+            let task = task.ok()?.path();
+            let name = std::fs::read_to_string(task.join("comm")).ok()?;
+            let status = std::fs::read_to_string(task.join("status")).ok()?;
+            Some((name.trim_end().to_owned(), cpus_allowed(&status)))
         })
         .collect()
 }
@@ -72,7 +77,7 @@ async fn serve_with(
 /// stay free however many requests need them at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_that_match_the_cpus_get_one_each_and_nothing_else_is_pinned() {
-    let cpus = allowed("/proc/self/status");
+    let cpus = ours();
     let (served, env, _dir) = serve_with(&[("SIGIL_WORKERS", cpus.len().to_string())]).await;
     let mut placed = workers(served.child.id());
     assert_eq!(placed.len(), cpus.len(), "one thread per worker");
@@ -133,7 +138,7 @@ async fn workers_that_match_the_cpus_get_one_each_and_nothing_else_is_pinned() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_are_left_free_when_told_or_when_they_do_not_match_the_cpus() {
-    let cpus = allowed("/proc/self/status");
+    let cpus = ours();
     if cpus.len() < 2 {
         // With one CPU, pinned and free look the same from here.
         eprintln!("one CPU: nothing to tell apart");
