@@ -38,6 +38,7 @@ import threading
 import time
 import urllib.parse
 
+import cpu
 import report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -481,9 +482,11 @@ def measure_pass(scenario, conns, seconds):
     server = scenario.server
     floors = [idle_floor()] if scenario.name == "login" else []
     env = scenario.fresh(conns)
-    prober = None
+    prober, used = None, None
     if scenario.name == "login":
-        prober = probe(server, server.issue(), 1000, seconds)
+        token = server.issue()
+        used = cpu.snapshot(server.proc.pid)
+        prober = probe(server, token, 1000, seconds)
     with RssSampler(server.proc.pid) as rss:
         result = wrk(scenario.script, server, conns, seconds, env)
     if prober:
@@ -491,6 +494,8 @@ def measure_pass(scenario, conns, seconds):
     # Only answers that were right count: an error is never throughput.
     good = result["requests"] - result["errors"] - result["non_2xx"]
     result["rate"] = max(good, 0) / (result["duration_us"] / 1e6)
+    if used:
+        result["cpu_ms_per_login"] = cpu.per_login(used, cpu.snapshot(server.proc.pid), good)
     result["rss_peak_kib"] = rss.peak
     share = ""
     if floors:
@@ -501,6 +506,9 @@ def measure_pass(scenario, conns, seconds):
                             "seconds_per_hash_measured": [f[1] for f in floors]}
         result["share_of_floor"] = result["rate"] / floor
         share = f"  {result['share_of_floor']:.0%} of the floor ({hash_s * 1000:.1f} ms a hash)"
+        if result.get("cpu_ms_per_login"):
+            share += "; CPU ms a login: " + ", ".join(
+                f"{part} {ms:.2f}" for part, ms in result["cpu_ms_per_login"].items())
     log(f"    {server.label:<24} {conns:>3} conns: {result['rate']:>9.0f}/s"
         f"  p99 {result['p99_us'] / 1000:.2f} ms  errors {result['errors'] + result['non_2xx']}{share}")
     return result
@@ -513,7 +521,8 @@ def median_pass(runs):
     """Three passes, medians: the median pass by throughput (by share of the argon2
     floor for logins), with each latency percentile and the probe's p99 replaced by its
     median over the passes, since the pass with the median throughput need not have the
-    median tail. Every pass's figures stay beside it."""
+    median tail, and each part's CPU per login likewise. Every pass's figures stay
+    beside it."""
     key = "share_of_floor" if "share_of_floor" in runs[0] else "rate"
     runs = sorted(runs, key=lambda r: r[key])
     median = dict(runs[len(runs) // 2])
@@ -521,6 +530,10 @@ def median_pass(runs):
     for name in LATENCIES:
         median[f"{name}_passes"] = [r[name] for r in runs]
         median[name] = statistics.median(r[name] for r in runs)
+    if all(r.get("cpu_ms_per_login") for r in runs):
+        median["cpu_ms_per_login"] = {
+            part: statistics.median(r["cpu_ms_per_login"][part] for r in runs)
+            for part in cpu.PARTS}
     if "probe" in median:
         median["probe"] = dict(median["probe"])
         median["probe"]["p99_passes_us"] = [r["probe"]["p99_us"] for r in runs]
@@ -624,16 +637,16 @@ def run_servers(servers, wanted, args, tokens_dir):
 
 
 def machine():
-    cpu = "unknown"
+    model = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
+                model = line.split(":", 1)[1].strip()
                 break
     with open("/proc/meminfo") as f:
         mem_kib = int(f.readline().split()[1])
     return {
-        "cpu": cpu,
+        "cpu": model,
         "cores": os.cpu_count(),
         "memory_gib": round(mem_kib / 1024 / 1024),
         "os": platform.platform(),

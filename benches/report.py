@@ -135,7 +135,24 @@ def table(run):
                     f"ceiling no login flood can pass on this machine; sigil reached "
                     f"{login['rate'] / a['all_cores_per_s']:.0%} of it."
                 )
+            if login.get("cpu_ms_per_login"):
+                lines.append(cpu_sentence(login["cpu_ms_per_login"], a["seconds_per_hash"]))
     return "\n".join(lines)
+
+
+def cpu_sentence(ms, lone_hash_s):
+    """Where the CPU of a login went, per login (medians over the passes)."""
+    total = sum(ms.values())
+    beside = total - ms["argon2"]
+    return (
+        f"CPU time per login (medians of the passes): the hash {ms['argon2']:.2f} ms on the "
+        f"argon2 threads, against {lone_hash_s * 1000:.1f} ms for a lone hash; sigil's "
+        f"HTTP workers {ms['http']:.2f} ms (the probe's introspections among them), its "
+        f"other threads {ms['sigil_other']:.2f} ms, Postgres {ms['postgres']:.2f} ms, Redis "
+        f"{ms['redis']:.2f} ms, and the load generators (wrk and the probe) "
+        f"{ms['load']:.2f} ms: everything beside the hash is {beside / total:.0%} of "
+        f"what a login costs the cores."
+    )
 
 
 def floor_of(run, login):
