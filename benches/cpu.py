@@ -4,8 +4,9 @@ the benchmark's children).
 
 The login rate moves with how fast this host hashes at that moment (a lone hash took
 11 to 28 ms within one hour on one host), so two builds' rates differ by more than most
-changes are worth. CPU time per login is nearly constant by comparison: it says what
-sigil spends beside each hash, and what a change to that is worth, on any host.
+changes are worth. CPU time per login moves far less (a tenth or so between passes
+where the rate's share of the floor moved by a third): it says what sigil spends beside
+each hash, and what a change to that is worth, on any host.
 """
 
 import os
